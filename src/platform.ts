@@ -1,0 +1,76 @@
+/**
+ * The seam between the runtime-neutral core and a concrete JavaScript runtime.
+ *
+ * The core never chooses a runtime: every client receives one `Platform` object
+ * (DESIGN.md "Layout"), so two clients in one process can use different transports
+ * and tests can hand in a fake transport and a fake clock without patching globals.
+ */
+
+/** Callbacks a transport reports to. Passed at creation so no event can be missed. */
+export interface TransportHandlers {
+  onOpen(): void;
+  /** Text frames arrive as `string`, binary frames as `Uint8Array`. */
+  onMessage(data: string | Uint8Array): void;
+  /** Called exactly once, whether the socket closed cleanly, failed to open, or errored. */
+  onClose(code: number, reason: string): void;
+  /** Informational; `onClose` always follows. */
+  onError(error: Error): void;
+}
+
+/** One WebSocket, as the core sees it. */
+export interface Transport {
+  send(data: string | Uint8Array): void;
+  close(code?: number, reason?: string): void;
+  /** Bytes queued but not yet sent, or `undefined` where the runtime does not say (workerd). */
+  bufferedAmount(): number | undefined;
+  /** Stop delivering inbound messages (receive backpressure), where the runtime allows it. */
+  pause?(): void;
+  resume?(): void;
+}
+
+export interface TransportOptions {
+  /** Upgrade request headers. Only honoured when `Platform.supportsHeaders` is true. */
+  headers?: Record<string, string>;
+}
+
+export type TransportFactory = (
+  url: string,
+  options: TransportOptions,
+  handlers: TransportHandlers,
+) => Transport;
+
+/** Opaque timer handle; whatever the platform's `setTimeout` returns. */
+export type TimerHandle = unknown;
+
+/** What a worker says about itself in `engine::workers::register` (protocol.md §1.2). */
+export interface RuntimeInfo {
+  runtime: string;
+  os?: string;
+  pid?: number;
+  /** Default worker name when the user gives none. */
+  defaultWorkerName(): string;
+}
+
+export interface Platform {
+  /** Short runtime name used in errors and in the worker announcement. */
+  readonly name: 'node' | 'browser' | 'deno' | 'workers' | 'bun' | (string & {});
+  /** Whether `TransportOptions.headers` reach the engine. */
+  readonly supportsHeaders: boolean;
+  /** Opens a WebSocket. Looked up lazily: nothing happens until a client connects. */
+  connect: TransportFactory;
+  now(): number;
+  setTimeout(fn: () => void, ms: number): TimerHandle;
+  clearTimeout(handle: TimerHandle): void;
+  /** Lower-case hyphenated UUID v4 (protocol.md §2.1). */
+  randomUUID(): string;
+  /** Environment lookup (`III_URL`, ...), `undefined` where the runtime has no environment. */
+  env(name: string): string | undefined;
+  runtimeInfo(): RuntimeInfo;
+  /**
+   * Subscribe to "the network or the page came back" hints (browser `online`,
+   * `visibilitychange`). Returns an unsubscribe function. Optional.
+   */
+  onResume?(callback: () => void): () => void;
+  /** Console sink for the logger; defaults to `globalThis.console`. */
+  console?: Pick<Console, 'debug' | 'info' | 'warn' | 'error'>;
+}
