@@ -1,0 +1,106 @@
+/**
+ * Every error the SDK throws or rejects with. `trigger()` never rejects with a plain
+ * object (the browser SDK did, protocol.md §3.4): engine `ErrorBody`s become
+ * `IIIInvocationError`s, and SDK-side failures carry a code from `ErrorCode`.
+ */
+
+/** Codes produced by this SDK itself (engine codes are listed in protocol.md §3.4). */
+export const ErrorCode = {
+  /** Client-side timeout; never on the wire (§3.5). */
+  Timeout: 'TIMEOUT',
+  /** A call already sent on a socket that dropped: its result can no longer arrive. */
+  ConnectionLost: 'CONNECTION_LOST',
+  /** The client was shut down while the call was pending. */
+  Shutdown: 'SHUTDOWN',
+  /** The engine refused the connection's credentials (§1.3 `{"type":"error"}` frame). */
+  AuthError: 'AUTH_ERROR',
+  /** The client stopped for good (fatal rejection, retries exhausted, auth policy `stop`). */
+  ConnectionFailed: 'CONNECTION_FAILED',
+  /** The request was refused before it was sent (bad input). */
+  InvalidRequest: 'INVALID_REQUEST',
+  /** An inbound payload failed the function's request schema. */
+  ValidationFailed: 'VALIDATION_FAILED',
+  /** A handler threw (sent to the engine, §3.3). */
+  InvocationFailed: 'invocation_failed',
+  Forbidden: 'FORBIDDEN',
+  /** A rejection value that was not an `ErrorBody`. */
+  Unknown: 'UNKNOWN',
+} as const;
+export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
+
+/** The engine's error body (protocol.md §2.1). */
+export interface ErrorBody {
+  code: string;
+  message: string;
+  stacktrace?: string;
+}
+
+export interface IIIInvocationErrorInit {
+  code: string;
+  message: string;
+  function_id?: string;
+  stacktrace?: string;
+  cause?: unknown;
+}
+
+/** Any failed invocation: an engine error, a handler error, a timeout, a lost connection. */
+export class IIIInvocationError extends Error {
+  override name = 'IIIInvocationError';
+  readonly code: string;
+  readonly function_id: string | undefined;
+  readonly stacktrace: string | undefined;
+
+  constructor(init: IIIInvocationErrorInit) {
+    super(init.message, init.cause === undefined ? undefined : { cause: init.cause });
+    this.code = init.code;
+    this.function_id = init.function_id;
+    this.stacktrace = init.stacktrace;
+  }
+
+  /** Picks the subclass that matches the engine's code (the seed's wire-error decoder). */
+  static fromBody(body: ErrorBody, functionId?: string): IIIInvocationError {
+    const init = { code: body.code, message: body.message, function_id: functionId, stacktrace: body.stacktrace };
+    if (body.code === ErrorCode.Forbidden) return new IIIForbiddenError(init);
+    if (body.code === ErrorCode.Timeout) return new IIITimeoutError(init);
+    return new IIIInvocationError(init);
+  }
+}
+
+/** Name kept from the official TypeScript SDK for easy migration. */
+export const InvocationError = IIIInvocationError;
+export type InvocationError = IIIInvocationError;
+
+/** RBAC refused the call (`FORBIDDEN`, protocol.md §3.15). */
+export class IIIForbiddenError extends IIIInvocationError {
+  override name = 'IIIForbiddenError';
+}
+
+/** No result within the call's timeout (`TIMEOUT`, protocol.md §3.5). */
+export class IIITimeoutError extends IIIInvocationError {
+  override name = 'IIITimeoutError';
+}
+
+/** The engine refused a registration (`registrationrejected`, protocol.md §3.12). */
+export class RegistrationRejectedError extends IIIInvocationError {
+  override name = 'RegistrationRejectedError';
+  readonly namespace: string;
+  readonly owner_worker_id: string;
+  readonly worker_name: string | undefined;
+
+  constructor(init: IIIInvocationErrorInit & { namespace: string; owner_worker_id: string; worker_name?: string }) {
+    super(init);
+    this.namespace = init.namespace;
+    this.owner_worker_id = init.owner_worker_id;
+    this.worker_name = init.worker_name;
+  }
+}
+
+/** A data channel could not be opened or failed while streaming (protocol.md §4). */
+export class ChannelError extends Error {
+  override name = 'ChannelError';
+  readonly channel_id: string | undefined;
+  constructor(message: string, channelId?: string, cause?: unknown) {
+    super(message, cause === undefined ? undefined : { cause });
+    this.channel_id = channelId;
+  }
+}
