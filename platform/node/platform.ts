@@ -1,0 +1,70 @@
+/**
+ * Node's `Platform`: `ws` (through isomorphic-ws) for upgrade headers, WS-level
+ * ping/pong, an accurate `bufferedAmount` and `pause()`/`resume()` for receive
+ * backpressure (DESIGN.md "Runtime facts").
+ */
+import { randomUUID } from 'node:crypto';
+import os from 'node:os';
+import WebSocket from 'isomorphic-ws';
+import type { Platform, Transport, TransportFactory } from '../../src/platform.js';
+
+function toBytes(data: WebSocket.RawData): Uint8Array {
+  if (Array.isArray(data)) return new Uint8Array(Buffer.concat(data));
+  if (data instanceof ArrayBuffer) return new Uint8Array(data);
+  // A Buffer is a Uint8Array already; hand it over without copying.
+  return data;
+}
+
+export const connectNodeWebSocket: TransportFactory = (url, options, handlers) => {
+  // perMessageDeflate off: the engine never negotiates it and compressing 64 KiB
+  // channel frames costs more CPU than loopback bandwidth saves.
+  const ws = new WebSocket(url, { headers: options.headers, perMessageDeflate: false });
+  let closed = false;
+  ws.on('open', () => handlers.onOpen());
+  ws.on('message', (data, isBinary) => {
+    handlers.onMessage(isBinary ? toBytes(data) : data.toString());
+  });
+  ws.on('error', (err) => handlers.onError(err instanceof Error ? err : new Error(String(err))));
+  ws.on('close', (code, reason) => {
+    if (closed) return;
+    closed = true;
+    handlers.onClose(code, reason.toString());
+  });
+  const transport: Transport = {
+    send: (data) => ws.send(data),
+    close: (code, reason) => {
+      if (ws.readyState === WebSocket.CONNECTING) {
+        // ws throws on close() before the handshake; terminate aborts the request instead.
+        ws.terminate();
+        return;
+      }
+      ws.close(code, reason);
+    },
+    bufferedAmount: () => ws.bufferedAmount,
+    pause: () => ws.pause(),
+    resume: () => ws.resume(),
+  };
+  return transport;
+};
+
+export function createNodePlatform(): Platform {
+  return {
+    name: 'node',
+    supportsHeaders: true,
+    connect: connectNodeWebSocket,
+    now: () => Date.now(),
+    setTimeout: (fn, ms) => {
+      const t = setTimeout(fn, ms);
+      return t;
+    },
+    clearTimeout: (h) => clearTimeout(h as ReturnType<typeof setTimeout>),
+    randomUUID: () => randomUUID(),
+    env: (name) => process.env[name],
+    runtimeInfo: () => ({
+      runtime: 'node',
+      os: `${os.platform()} ${os.release()} (${os.arch()})`,
+      pid: process.pid,
+      defaultWorkerName: () => `${os.hostname()}:${process.pid}`,
+    }),
+  };
+}
