@@ -18,6 +18,16 @@ export const ErrorCode = {
   ConnectionFailed: 'CONNECTION_FAILED',
   /** The request was refused before it was sent (bad input). */
   InvalidRequest: 'INVALID_REQUEST',
+  /** A namespace was given but blank (the engine's own code for it, §3.8). */
+  InvalidNamespace: 'INVALID_NAMESPACE',
+  /** The engine asked this worker to run a function it does not have (§3.3). */
+  FunctionNotFound: 'function_not_found',
+  /** The engine asked this worker to run an HTTP-invoked function (§3.2). */
+  FunctionNotInvokable: 'function_not_invokable',
+  /** A provider refused a binding (§3.4). */
+  TriggerRegistrationFailed: 'trigger_registration_failed',
+  /** A binding arrived for a trigger type this worker does not provide (§3.4). */
+  TriggerTypeNotFound: 'trigger_type_not_found',
   /** An inbound payload failed the function's request schema. */
   ValidationFailed: 'VALIDATION_FAILED',
   /** A handler threw (sent to the engine, §3.3). */

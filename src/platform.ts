@@ -61,6 +61,8 @@ export interface Platform {
   now(): number;
   setTimeout(fn: () => void, ms: number): TimerHandle;
   clearTimeout(handle: TimerHandle): void;
+  /** A number in [0, 1) for backoff jitter; defaults to `Math.random` (called only when needed). */
+  random?(): number;
   /** Lower-case hyphenated UUID v4 (protocol.md §2.1). */
   randomUUID(): string;
   /** Environment lookup (`III_URL`, ...), `undefined` where the runtime has no environment. */

@@ -1,0 +1,2 @@
+export { PendingCalls, type AddCall } from './pending.js';
+export { decodeResult, type Outcome } from './result.js';

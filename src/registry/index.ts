@@ -1,0 +1,1 @@
+export { Registry, type Binding, type FunctionEntry, type TriggerEntry, type TriggerTypeEntry } from './registry.js';

@@ -1,0 +1,78 @@
+/**
+ * What this worker has told the engine, kept so it can be said again on every (re)connect
+ * (§2.4 item 4): trigger types, then functions, then triggers, each in registration order.
+ * Plain data; the client decides what the entries do.
+ */
+import type { IIIInvocationError, RegistrationRejectedError } from '../errors.js';
+import type {
+  OutboundFrame,
+  OutboundRegisterTriggerFrame,
+  RegisterFunctionFrame,
+  RegisterTriggerTypeFrame,
+} from '../protocol/index.js';
+
+export interface FunctionEntry {
+  id: string;
+  frame: RegisterFunctionFrame;
+  /** Absent for HTTP-invoked functions, which never run locally (§3.2). */
+  run?: (data: unknown, metadata: unknown, context: unknown) => unknown;
+  validate?: (data: unknown) => { ok: true; value: unknown } | { ok: false; message: string };
+  rejection?: RegistrationRejectedError;
+  readonly rejectionListeners: Set<(error: RegistrationRejectedError) => void>;
+}
+
+export interface TriggerEntry {
+  id: string;
+  frame: OutboundRegisterTriggerFrame;
+  error?: IIIInvocationError;
+  readonly errorListeners: Set<(error: IIIInvocationError) => void>;
+}
+
+/** A binding delivered by the engine; remembered because `unregistertrigger` carries only the id (§2.3). */
+export interface Binding {
+  id: string;
+  function_id: string;
+  config: unknown;
+  metadata?: unknown;
+  namespace?: string;
+  trigger_namespace?: string;
+}
+
+export interface TriggerTypeEntry {
+  id: string;
+  frame: RegisterTriggerTypeFrame;
+  handler: {
+    registerTrigger(binding: Binding): unknown;
+    unregisterTrigger(binding: Binding): unknown;
+  };
+  readonly bindings: Map<string, Binding>;
+}
+
+export class Registry {
+  readonly functions = new Map<string, FunctionEntry>();
+  readonly triggers = new Map<string, TriggerEntry>();
+  readonly triggerTypes = new Map<string, TriggerTypeEntry>();
+
+  /** The registration frames of the opening sequence, in protocol order (§2.4 item 4). */
+  replay(): OutboundFrame[] {
+    const frames: OutboundFrame[] = [];
+    for (const t of this.triggerTypes.values()) frames.push(t.frame);
+    for (const f of this.functions.values()) frames.push(f.frame);
+    for (const t of this.triggers.values()) frames.push(t.frame);
+    return frames;
+  }
+
+  /** Finds the binding an engine `unregistertrigger` names; `typeHint` is only a hint (§2.3). */
+  findBinding(id: string, typeHint?: string | null): { type: TriggerTypeEntry; binding: Binding } | undefined {
+    if (typeHint) {
+      const type = this.triggerTypes.get(typeHint);
+      const binding = type?.bindings.get(id);
+      if (type && binding) return { type, binding };
+    }
+    for (const type of this.triggerTypes.values()) {
+      const binding = type.bindings.get(id);
+      if (binding) return { type, binding };
+    }
+    return undefined;
+  }
+}

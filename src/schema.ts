@@ -1,0 +1,93 @@
+/**
+ * Request/response formats of a function (protocol.md §2.3 `registerfunction`): a JSON Schema
+ * object, a `RegisterFunctionFormat` built with the helpers below (the seed's Python helper), or
+ * a valibot schema. A valibot schema is converted to JSON Schema for the engine and also
+ * validates inbound payloads before the handler runs.
+ */
+import * as v from 'valibot';
+import { toJsonSchema } from '@valibot/to-json-schema';
+
+/** A JSON Schema object, as the engine stores it (`request_schema` in introspection). */
+export type JsonSchema = { [key: string]: unknown };
+
+/** The structured format of the seed: a small JSON-Schema subset with a name. */
+export interface RegisterFunctionFormat {
+  /** Name of the parameter (informational). */
+  name?: string;
+  description?: string;
+  type?: 'string' | 'number' | 'boolean' | 'object' | 'array' | 'null' | 'map' | 'integer';
+  /** Fields of an `object`. */
+  properties?: Record<string, RegisterFunctionFormat | JsonSchema>;
+  /** Element format of an `array`. */
+  items?: RegisterFunctionFormat | JsonSchema;
+  /** Required property names of an `object`. */
+  required?: string[];
+  [key: string]: unknown;
+}
+
+type FormatOptions = Omit<RegisterFunctionFormat, 'type' | 'properties' | 'items'>;
+
+/**
+ * Builders for `RegisterFunctionFormat` values; each returns a plain JSON object.
+ * @example
+ * RegisterFunctionFormat.object({ a: RegisterFunctionFormat.number(), b: RegisterFunctionFormat.number() }, { required: ['a', 'b'] })
+ */
+export const RegisterFunctionFormat = {
+  string: (o: FormatOptions = {}): RegisterFunctionFormat => ({ ...o, type: 'string' }),
+  number: (o: FormatOptions = {}): RegisterFunctionFormat => ({ ...o, type: 'number' }),
+  integer: (o: FormatOptions = {}): RegisterFunctionFormat => ({ ...o, type: 'integer' }),
+  boolean: (o: FormatOptions = {}): RegisterFunctionFormat => ({ ...o, type: 'boolean' }),
+  null: (o: FormatOptions = {}): RegisterFunctionFormat => ({ ...o, type: 'null' }),
+  array: (items: RegisterFunctionFormat | JsonSchema, o: FormatOptions = {}): RegisterFunctionFormat => ({ ...o, type: 'array', items }),
+  object: (
+    properties: Record<string, RegisterFunctionFormat | JsonSchema>,
+    o: FormatOptions = {},
+  ): RegisterFunctionFormat => ({ ...o, type: 'object', properties }),
+  /** A string-keyed map whose values all follow `values` (JSON Schema `additionalProperties`). */
+  map: (values: RegisterFunctionFormat | JsonSchema, o: FormatOptions = {}): RegisterFunctionFormat => ({
+    ...o,
+    type: 'object',
+    additionalProperties: values,
+  }),
+} as const;
+
+/** Any synchronous valibot schema. */
+export type AnySchema = v.GenericSchema;
+
+export type FunctionFormat = AnySchema | RegisterFunctionFormat | JsonSchema;
+
+export function isValibotSchema(value: unknown): value is AnySchema {
+  return (
+    value !== null &&
+    typeof value === 'object' &&
+    (value as { kind?: unknown }).kind === 'schema' &&
+    typeof (value as { '~run'?: unknown })['~run'] === 'function'
+  );
+}
+
+/** What the engine stores for a format. Valibot parts JSON Schema cannot express are dropped. */
+export function toWireFormat(format: FunctionFormat | undefined): unknown {
+  if (format === undefined) return undefined;
+  if (isValibotSchema(format)) return toJsonSchema(format, { errorMode: 'ignore' });
+  return format;
+}
+
+export type Validation = { ok: true; value: unknown } | { ok: false; message: string };
+
+/** A validator for inbound payloads, or `undefined` when the format is plain JSON Schema. */
+export function makeValidator(format: FunctionFormat | undefined): ((data: unknown) => Validation) | undefined {
+  if (!isValibotSchema(format)) return undefined;
+  if (format.async) throw new TypeError('request_format: async valibot schemas are not supported; use a synchronous schema');
+  return (data) => {
+    const result = v.safeParse(format, data);
+    if (result.success) return { ok: true, value: result.output };
+    const message = result.issues
+      .slice(0, 5)
+      .map((issue) => {
+        const path = issue.path?.map((p) => String(p.key)).join('.');
+        return path ? `${path}: ${issue.message}` : issue.message;
+      })
+      .join('; ');
+    return { ok: false, message };
+  };
+}

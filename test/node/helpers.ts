@@ -1,0 +1,88 @@
+/**
+ * Shared helpers for the Node SDK against the reference engine on loopback.
+ * Every wait is bounded; every worker and engine started here is closed in `cleanup()`.
+ */
+import { startEngine, type EngineOptions } from '../engine/index.js';
+import { registerWorker, type III, type InitOptions } from '../../platform/node/index.js';
+
+type RunningEngine = Awaited<ReturnType<typeof startEngine>>;
+
+const workers = new Set<III>();
+const engines = new Set<RunningEngine>();
+let nameCounter = 0;
+
+/** Unique worker names: the engine leases (namespace, name) (§1.2). */
+export function uniqueName(prefix = 'w'): string {
+  return `${prefix}-${process.pid}-${++nameCounter}`;
+}
+
+export async function engine(options: EngineOptions = {}): Promise<RunningEngine> {
+  const e = await startEngine({ port: 0, host: '127.0.0.1', ...options });
+  engines.add(e);
+  return e;
+}
+
+/** A worker with test-friendly defaults: fast reconnects, quiet logs. */
+export function worker(url: string, options: InitOptions = {}): III {
+  const w = registerWorker(url, {
+    workerName: uniqueName(),
+    logLevel: 'silent',
+    reconnect: { initialDelayMs: 50, maxDelayMs: 200, jitter: 0 },
+    ...options,
+  });
+  workers.add(w);
+  return w;
+}
+
+export async function cleanup(): Promise<void> {
+  await Promise.all([...workers].map((w) => within(w.shutdown(), 3000, 'shutdown')));
+  workers.clear();
+  await Promise.all([...engines].map((e) => within(e.close(), 3000, 'engine close')));
+  engines.clear();
+}
+
+export function forget(e: RunningEngine): void {
+  engines.delete(e);
+}
+
+/** Rejects when `promise` does not settle within `ms`. */
+export function within<T>(promise: Promise<T>, ms: number, label = 'operation'): Promise<T> {
+  let timer: ReturnType<typeof setTimeout>;
+  return Promise.race([
+    promise.finally(() => clearTimeout(timer)),
+    new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(new Error(`${label} did not settle within ${ms}ms`)), ms);
+    }),
+  ]);
+}
+
+/** Polls `check` until it returns a truthy value, or fails after `ms`. */
+export async function waitFor<T>(check: () => T | Promise<T>, ms = 5000, label = 'condition'): Promise<NonNullable<T>> {
+  const deadline = Date.now() + ms;
+  let last: unknown;
+  for (;;) {
+    try {
+      const value = await check();
+      if (value) return value as NonNullable<T>;
+    } catch (err) {
+      last = err;
+    }
+    if (Date.now() > deadline) throw new Error(`${label} not reached within ${ms}ms${last ? `: ${String(last)}` : ''}`);
+    await new Promise((r) => setTimeout(r, 25));
+  }
+}
+
+/** Registers on `w`, then waits until the engine lists the function (registration has no ack, §3.2). */
+export async function registered(caller: III, functionId: string, ms = 3000): Promise<void> {
+  await waitFor(async () => (await caller.listFunctions({ include_internal: true })).some((f) => f.function_id === functionId), ms, `${functionId} listed`);
+}
+
+/** Settles to the rejection reason (or fails the test if it resolves). */
+export async function rejection(promise: Promise<unknown>, ms = 5000): Promise<any> {
+  try {
+    await within(promise, ms, 'call');
+  } catch (err) {
+    return err;
+  }
+  throw new Error('expected a rejection');
+}

@@ -1,0 +1,66 @@
+/**
+ * Importing an entry does no work at module scope: no timer, no random draw (workerd rejects
+ * both at startup; PRACTICES.md 3). Also guards the floors: `src/` imports no runtime module.
+ */
+import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it, vi } from 'vitest';
+
+describe('module scope', () => {
+  it('importing src/public.ts and platform/node/index.ts arms no timer and draws no random number', async () => {
+    const spies = [
+      vi.spyOn(globalThis, 'setTimeout'),
+      vi.spyOn(globalThis, 'setInterval'),
+      vi.spyOn(Math, 'random'),
+      vi.spyOn(globalThis.crypto, 'getRandomValues'),
+      vi.spyOn(globalThis.crypto, 'randomUUID'),
+    ];
+    try {
+      const pub = await import('../../src/public.js');
+      const node = await import('../../platform/node/index.js');
+      expect(typeof pub.createClientFactory).toBe('function');
+      expect(typeof node.registerWorker).toBe('function');
+      for (const spy of spies) expect(spy).not.toHaveBeenCalled();
+    } finally {
+      for (const spy of spies) spy.mockRestore();
+    }
+  });
+
+  it('src/ imports no runtime-specific module and uses no Node global', () => {
+    const root = join(__dirname, '../../src');
+    const files: string[] = [];
+    const walk = (dir: string) => {
+      for (const name of readdirSync(dir)) {
+        const p = join(dir, name);
+        if (statSync(p).isDirectory()) walk(p);
+        else if (p.endsWith('.ts')) files.push(p);
+      }
+    };
+    walk(root);
+    const offenders: string[] = [];
+    for (const file of files) {
+      const text = readFileSync(file, 'utf8').replace(/\/\*[\s\S]*?\*\/|\/\/.*$/gm, '');
+      if (/from\s+['"](node:|ws['"]|isomorphic-ws|cloudflare:)/.test(text)) offenders.push(`${file}: runtime import`);
+      if (/\bprocess\.|\bBuffer\b|\bDeno\./.test(text)) offenders.push(`${file}: runtime global`);
+    }
+    expect(offenders).toEqual([]);
+  });
+
+  it('feature folders do not import each other (DESIGN.md floors)', () => {
+    const features = ['connection', 'invocation', 'registry', 'protocol'];
+    const offenders: string[] = [];
+    for (const feature of features) {
+      const dir = join(__dirname, '../../src', feature);
+      for (const name of readdirSync(dir)) {
+        const text = readFileSync(join(dir, name), 'utf8');
+        for (const m of text.matchAll(/from\s+['"](\.\.\/[^'"]+)['"]/g)) {
+          const target = m[1]!;
+          const top = target.replace(/^\.\.\//, '').split('/')[0]!;
+          const allowed = ['platform.js', 'errors.js', 'protocol', 'schema.js'];
+          if (!allowed.includes(top) || (feature === 'protocol' && top === 'protocol')) offenders.push(`${feature}/${name} → ${target}`);
+        }
+      }
+    }
+    expect(offenders).toEqual([]);
+  });
+});

@@ -1,0 +1,36 @@
+import { describe, expect, it } from 'vitest';
+import { Outbox } from '../../src/connection/outbox.js';
+
+describe('outbox (queued frames while disconnected)', () => {
+  it('drains in order, skips dead entries and reports sent ones', () => {
+    const box = new Outbox();
+    const sent: string[] = [];
+    const acked: string[] = [];
+    box.push('a', undefined, () => acked.push('a'));
+    box.push('b', () => false);
+    box.push('c', () => true, () => acked.push('c'));
+    box.drain((f) => (sent.push(f), true));
+    expect(sent).toEqual(['a', 'c']);
+    expect(acked).toEqual(['a', 'c']);
+    expect(box.size).toBe(0);
+  });
+
+  it('keeps the rest, in order, when the socket goes away mid-drain', () => {
+    const box = new Outbox();
+    for (const f of ['1', '2', '3']) box.push(f);
+    const sent: string[] = [];
+    box.drain((f) => (f === '2' ? false : (sent.push(f), true)));
+    expect(sent).toEqual(['1']);
+    box.drain((f) => (sent.push(f), true));
+    expect(sent).toEqual(['1', '2', '3']);
+  });
+
+  it('stays bounded during a long outage by pruning expired entries', () => {
+    const box = new Outbox();
+    let alive = true;
+    for (let i = 0; i < 1000; i++) box.push(`old${i}`, () => alive);
+    alive = false;
+    for (let i = 0; i < 100; i++) box.push(`new${i}`, () => true);
+    expect(box.size).toBeLessThan(200);
+  });
+});
