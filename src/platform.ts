@@ -23,6 +23,12 @@ export interface Transport {
   close(code?: number, reason?: string): void;
   /** Bytes queued but not yet sent, or `undefined` where the runtime does not say (workerd). */
   bufferedAmount(): number | undefined;
+  /**
+   * Drop the socket without waiting for the peer's Close. The engine never answers a channel
+   * reader's Close (protocol.md §8 item 37), so a polite close alone would keep the socket
+   * until the runtime's own close timeout. Optional: where missing, `close()` is all there is.
+   */
+  terminate?(): void;
   /** Stop delivering inbound messages (receive backpressure), where the runtime allows it. */
   pause?(): void;
   resume?(): void;

@@ -40,6 +40,7 @@ export const connectNodeWebSocket: TransportFactory = (url, options, handlers) =
       }
       ws.close(code, reason);
     },
+    terminate: () => ws.terminate(),
     bufferedAmount: () => ws.bufferedAmount,
     pause: () => ws.pause(),
     resume: () => ws.resume(),

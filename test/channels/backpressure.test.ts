@@ -1,0 +1,145 @@
+// Flow control of channels (PRACTICES.md item 11, protocol.md §4.4) against the reference engine.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startEngine, type RunningEngine } from '../engine/index.js';
+import { createNodePlatform } from '../../platform/node/platform.js';
+import { ChannelAbortedError, ChannelReader, ChannelWriter } from '../../src/channels/index.js';
+import type { Platform } from '../../src/platform.js';
+import { ChannelFactory, WAIT_MS, patternBytes, sha256Hex, within } from './helpers.js';
+
+const MiB = 1024 * 1024;
+const platform = createNodePlatform();
+let engine: RunningEngine;
+let factory: ChannelFactory;
+
+beforeAll(async () => {
+  engine = await startEngine({ port: 0 });
+  factory = await ChannelFactory.connect(engine.url);
+});
+
+afterAll(async () => {
+  factory?.close();
+  await engine?.close();
+});
+
+/** Counts bytes the socket delivered to the reader, and pause() calls; can hide pause(). */
+function observedPlatform(hidePause: boolean) {
+  const seen = { inbound: 0, pauses: 0 };
+  const observed: Platform = {
+    ...platform,
+    connect: (url, options, handlers) => {
+      const inner = platform.connect(url, options, {
+        ...handlers,
+        onMessage: (data) => {
+          if (typeof data !== 'string') seen.inbound += data.byteLength;
+          handlers.onMessage(data);
+        },
+      });
+      return {
+        send: (d) => inner.send(d),
+        close: (c, r) => inner.close(c, r),
+        bufferedAmount: () => inner.bufferedAmount(),
+        ...(hidePause
+          ? {}
+          : {
+              pause: () => {
+                seen.pauses++;
+                inner.pause?.();
+              },
+              resume: () => inner.resume?.(),
+            }),
+      };
+    },
+  };
+  return { observed, seen };
+}
+
+/** Streams `total` bytes to a consumer that sleeps 1 ms per chunk; returns the largest backlog. */
+async function slowRead(hidePause: boolean, total: number): Promise<{ maxBacklog: number; pauses: number; ok: boolean }> {
+  const pair = await factory.create(16);
+  const { observed, seen } = observedPlatform(hidePause);
+  const reader = new ChannelReader(engine.url, pair.reader, { platform: observed, highWaterMark: 512 * 1024 });
+  const writer = new ChannelWriter(engine.url, pair.writer, { platform });
+  const block = patternBytes(MiB, 4);
+  const writing = (async () => {
+    const w = writer.writable.getWriter();
+    for (let sent = 0; sent < total; sent += MiB) await w.write(block);
+    await w.close();
+  })();
+  let consumed = 0;
+  let maxBacklog = 0;
+  const r = reader.readable.getReader();
+  for (;;) {
+    const { done, value } = await r.read();
+    if (done) break;
+    consumed += value.byteLength;
+    maxBacklog = Math.max(maxBacklog, seen.inbound - consumed);
+    await new Promise((res) => setTimeout(res, 1));
+  }
+  await writing;
+  return { maxBacklog, pauses: seen.pauses, ok: consumed === total };
+}
+
+describe('channel flow control', () => {
+  it('pauses the socket so a slow reader holds about highWaterMark bytes, not the stream', async () => {
+    const paused = await within(slowRead(false, 12 * MiB), 15_000, 'slow read with pause');
+    expect(paused.ok).toBe(true);
+    expect(paused.pauses).toBeGreaterThan(0);
+    // 512 KiB high-water mark, plus what one socket read can still hold when pause() lands.
+    expect(paused.maxBacklog).toBeLessThanOrEqual(512 * 1024 + 512 * 1024);
+
+    // The same measure without pause() (Chromium/Deno/workerd situation) sees the backlog grow,
+    // which shows the assertion above can fail.
+    const unpaused = await within(slowRead(true, 12 * MiB), 15_000, 'slow read without pause');
+    expect(unpaused.ok).toBe(true);
+    expect(unpaused.maxBacklog).toBeGreaterThan(4 * MiB);
+  }, 30_000);
+
+  it('makes write() wait while nobody reads, then delivers everything once a reader comes', async () => {
+    const pair = await factory.create(4);
+    const writer = new ChannelWriter(engine.url, pair.writer, { platform, highWaterMark: 256 * 1024 });
+    const w = writer.writable.getWriter();
+    const total = 64 * MiB;
+    const block = patternBytes(MiB, 6);
+    let written = 0;
+    const writing = (async () => {
+      for (let i = 0; i < total / MiB; i++) {
+        await w.write(block);
+        written += MiB;
+      }
+      await w.close();
+    })();
+    // Let the engine queue (4 frames) and the loopback socket buffers fill.
+    let before = -1;
+    for (let i = 0; i < 50 && written !== before; i++) {
+      before = written;
+      await new Promise((res) => setTimeout(res, 100));
+    }
+    expect(written).toBe(before); // stalled
+    expect(written).toBeLessThan(total);
+    const reader = new ChannelReader(engine.url, pair.reader, { platform });
+    const all = await within(reader.readAll(), 20_000, 'readAll');
+    await within(writing, WAIT_MS, 'writer finished');
+    expect(all.byteLength).toBe(total);
+    const expected = new Uint8Array(total);
+    for (let at = 0; at < total; at += MiB) expected.set(block, at);
+    expect(await sha256Hex(all)).toBe(await sha256Hex(expected));
+  }, 30_000);
+
+  it('aborts a write that is waiting under backpressure, and the reader still sees the abort', async () => {
+    const pair = await factory.create(2);
+    const writer = new ChannelWriter(engine.url, pair.writer, { platform, highWaterMark: 128 * 1024 });
+    const w = writer.writable.getWriter();
+    const block = patternBytes(MiB, 8);
+    let settled = 0;
+    const writes: Promise<unknown>[] = [];
+    for (let i = 0; i < 32; i++) writes.push(w.write(block).then(() => settled++, () => settled++));
+    await new Promise((res) => setTimeout(res, 300));
+    expect(settled).toBeLessThan(32); // some write is stuck: nobody reads
+    await within(w.abort(new Error('give up')), WAIT_MS, 'abort under backpressure');
+    await within(Promise.all(writes), WAIT_MS, 'every write settles');
+    const reader = new ChannelReader(engine.url, pair.reader, { platform });
+    const outcome = await within(reader.readAll().catch((e: unknown) => e), 10_000, 'reader outcome');
+    expect(outcome).toBeInstanceOf(ChannelAbortedError);
+    expect((outcome as ChannelAbortedError).reason).toBe('give up');
+  }, 20_000);
+});
