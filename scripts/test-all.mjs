@@ -65,6 +65,10 @@ if (builtAt < sourcesAt) {
   if (build.code !== 0) results.push({ runner: 'build', passed: 0, failed: 1 });
 }
 
+// The type-level tests (expectTypeOf, typed handlers) only fail under the compiler.
+const typecheck = await run(path.join(root, 'node_modules/.bin/tsc'), ['-p', 'tsconfig.json', '--noEmit']);
+results.push({ runner: 'typecheck (tsc)', passed: typecheck.code === 0 ? 1 : 0, failed: typecheck.code === 0 ? 0 : 1 });
+
 const vitestJson = path.join(tmp, 'vitest-report.json');
 const vitest = await run(path.join(root, 'node_modules/.bin/vitest'), [
   'run',

@@ -21,9 +21,17 @@ describe('public types', () => {
       { request_format: v.object({ n: v.number(), tags: v.array(v.string()) }) },
     );
     client.registerFunction('untyped', (data: { anything: boolean }) => data.anything, { request_format: { type: 'object' } });
-    expectTypeOf(client.trigger({ function_id: 'f', action: TriggerAction.Void() })).toEqualTypeOf<Promise<undefined>>();
-    expectTypeOf(client.trigger({ function_id: 'f', action: TriggerAction.Enqueue({ queue: 'q' }) })).toEqualTypeOf<Promise<EnqueueResult>>();
-    expectTypeOf(client.trigger<{ ok: true }>({ function_id: 'f' })).toEqualTypeOf<Promise<{ ok: true }>>();
+    const calls = [
+      client.trigger({ function_id: 'f', action: TriggerAction.Void() }),
+      client.trigger({ function_id: 'f', action: TriggerAction.Enqueue({ queue: 'q' }) }),
+      client.trigger<{ ok: true }>({ function_id: 'f' }),
+    ] as const;
+    expectTypeOf(calls[0]).toEqualTypeOf<Promise<undefined>>();
+    expectTypeOf(calls[1]).toEqualTypeOf<Promise<EnqueueResult>>();
+    expectTypeOf(calls[2]).toEqualTypeOf<Promise<{ ok: true }>>();
     await client.shutdown();
+    // The calls were queued on a client that never connected: shutdown rejects them.
+    const settled = await Promise.allSettled(calls);
+    expectTypeOf(settled).not.toBeAny();
   });
 });
