@@ -1,0 +1,36 @@
+/**
+ * The browser entry: `registerWorker` and the channel classes bound to the page's
+ * WebSocket (no upgrade headers: put a token in the URL query), plus the whole public surface.
+ */
+import {
+  ChannelReader as CoreChannelReader,
+  ChannelWriter as CoreChannelWriter,
+  type ChannelOptions,
+} from '../../src/channels/index.js';
+import type { StreamChannelRef } from '../../src/channels/ref.js';
+import { createClientFactory } from '../../src/public.js';
+import { createBrowserPlatform } from './platform.js';
+
+export * from '../../src/public.js';
+export { createBrowserPlatform } from './platform.js';
+
+/** Reads a channel end: `new ChannelReader(engineWsBase, ref)`. */
+export class ChannelReader extends CoreChannelReader {
+  constructor(engineWsBase: string, ref: StreamChannelRef, options: Partial<ChannelOptions> = {}) {
+    super(engineWsBase, ref, { ...options, platform: options.platform ?? createBrowserPlatform() });
+  }
+}
+
+/** Writes a channel end: `new ChannelWriter(engineWsBase, ref)`. */
+export class ChannelWriter extends CoreChannelWriter {
+  constructor(engineWsBase: string, ref: StreamChannelRef, options: Partial<ChannelOptions> = {}) {
+    super(engineWsBase, ref, { ...options, platform: options.platform ?? createBrowserPlatform() });
+  }
+}
+
+/**
+ * Connects a worker to an iii engine and returns its handle at once; the connection is made in
+ * the background (`await worker.ready()` to wait for it).
+ * @param address engine URL, e.g. `wss://engine.example/?token=…`. @default `ws://127.0.0.1:49134`
+ */
+export const registerWorker = createClientFactory(() => createBrowserPlatform(), { ChannelReader, ChannelWriter });

@@ -1,0 +1,36 @@
+/**
+ * The Deno entry: `registerWorker` and the channel classes bound to Deno's global
+ * WebSocket (upgrade headers supported), plus the whole public surface.
+ */
+import {
+  ChannelReader as CoreChannelReader,
+  ChannelWriter as CoreChannelWriter,
+  type ChannelOptions,
+} from '../../src/channels/index.js';
+import type { StreamChannelRef } from '../../src/channels/ref.js';
+import { createClientFactory } from '../../src/public.js';
+import { createDenoPlatform } from './platform.js';
+
+export * from '../../src/public.js';
+export { createDenoPlatform } from './platform.js';
+
+/** Reads a channel end: `new ChannelReader(engineWsBase, ref)`. */
+export class ChannelReader extends CoreChannelReader {
+  constructor(engineWsBase: string, ref: StreamChannelRef, options: Partial<ChannelOptions> = {}) {
+    super(engineWsBase, ref, { ...options, platform: options.platform ?? createDenoPlatform() });
+  }
+}
+
+/** Writes a channel end: `new ChannelWriter(engineWsBase, ref)`. */
+export class ChannelWriter extends CoreChannelWriter {
+  constructor(engineWsBase: string, ref: StreamChannelRef, options: Partial<ChannelOptions> = {}) {
+    super(engineWsBase, ref, { ...options, platform: options.platform ?? createDenoPlatform() });
+  }
+}
+
+/**
+ * Connects a worker to an iii engine and returns its handle at once; the connection is made in
+ * the background (`await worker.ready()` to wait for it).
+ * @param address engine URL. @default env `III_URL` (needs --allow-env), else `ws://127.0.0.1:49134`
+ */
+export const registerWorker = createClientFactory(() => createDenoPlatform(), { ChannelReader, ChannelWriter });

@@ -1,0 +1,178 @@
+// Builds one self-contained ESM file per runtime entry, a CJS file for Node and one
+// bundled declaration file. Dependencies stay external (package.json "dependencies"):
+// bundlers dedupe them, Deno and Bun resolve them from node_modules, and wrangler
+// bundles them for workerd (measured by e2e/pack-check.mjs).
+import { readFileSync, rmSync } from 'node:fs';
+import { builtinModules } from 'node:module';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import typescript from '@rollup/plugin-typescript';
+import { dts } from 'rollup-plugin-dts';
+
+const root = path.dirname(fileURLToPath(import.meta.url));
+const srcDir = path.join(root, 'src') + path.sep;
+
+const nodeOnly = ['ws', 'isomorphic-ws'];
+// valibot, eventemitter3, @valibot/to-json-schema: whatever package.json lists, minus the Node-only sockets.
+const dependencies = Object.keys(JSON.parse(readFileSync(path.join(root, 'package.json'), 'utf8')).dependencies ?? {}).filter(
+  (d) => !nodeOnly.includes(d),
+);
+
+/** Bare ids that name a runtime: the core under src/ must never import them (PRACTICES.md item 1). */
+export function isRuntimeModule(id) {
+  return (
+    id.startsWith('node:') ||
+    id.startsWith('cloudflare:') ||
+    id.startsWith('bun:') ||
+    id === 'bun' ||
+    id.startsWith('jsr:') ||
+    id.startsWith('npm:') ||
+    /^https?:\/\/deno\.land\//.test(id) ||
+    nodeOnly.includes(id) ||
+    nodeOnly.some((m) => id.startsWith(`${m}/`)) ||
+    builtinModules.includes(id)
+  );
+}
+
+/** Runtime-specific globals the core must not touch; web standards are fine. */
+const runtimeGlobals = new Set(['Deno', 'Bun', 'process', 'Buffer', 'require', '__dirname', '__filename']);
+
+function walk(node, visit, parent, key) {
+  if (!node || typeof node.type !== 'string') return;
+  visit(node, parent, key);
+  for (const k of Object.keys(node)) {
+    if (k === 'start' || k === 'end' || k === 'loc' || k === 'range') continue;
+    const child = node[k];
+    if (Array.isArray(child)) for (const c of child) walk(c, visit, node, k);
+    else if (child && typeof child.type === 'string') walk(child, visit, node, k);
+  }
+}
+
+/**
+ * The build guard: fails the build when a module under src/ imports a runtime module
+ * or reads a runtime global (`Deno.*`, `Bun.*`, `process`, `Buffer`, `require`).
+ */
+export function runtimeNeutralCore() {
+  const inSrc = (id) => id && path.resolve(id).startsWith(srcDir);
+  return {
+    name: 'iii-runtime-neutral-core',
+    resolveId(source, importer) {
+      if (inSrc(importer) && isRuntimeModule(source)) {
+        this.error(
+          `${path.relative(root, importer)} imports "${source}": src/ is the runtime-neutral core; ` +
+            'reach the runtime through the injected Platform (src/platform.ts) instead.',
+        );
+      }
+      return null;
+    },
+    moduleParsed(info) {
+      if (!inSrc(info.id) || !info.ast) return;
+      walk(info.ast, (node, parent, key) => {
+        if (node.type !== 'Identifier' || !runtimeGlobals.has(node.name)) return;
+        // `x.process`, `{ process: 1 }` and `class { process() {} }` are names, not globals.
+        if (parent?.type === 'MemberExpression' && key === 'property' && !parent.computed) return;
+        if ((parent?.type === 'Property' || parent?.type === 'MethodDefinition' || parent?.type === 'PropertyDefinition') && key === 'key' && !parent.computed) return;
+        this.error(
+          `${path.relative(root, info.id)} uses the runtime global "${node.name}": src/ must stay runtime-neutral ` +
+            '(DESIGN.md "Layout"); put runtime code under platform/.',
+        );
+      });
+    },
+  };
+}
+
+const entries = {
+  node: { external: [...dependencies, ...nodeOnly] },
+  browser: { external: dependencies },
+  deno: { external: dependencies },
+  workers: { external: dependencies },
+  bun: { external: dependencies },
+};
+
+function external(list, allowNodeBuiltins) {
+  return (id) => list.includes(id) || list.some((m) => id.startsWith(`${m}/`)) || (allowNodeBuiltins && id.startsWith('node:'));
+}
+
+/** The browser, Deno, Workers and Bun entries are web-standard only: no runtime module at all. */
+function webOnly(entry) {
+  return {
+    name: 'iii-web-only-entry',
+    resolveId(source, importer) {
+      if (importer && isRuntimeModule(source)) {
+        this.error(`${path.relative(root, importer)} imports "${source}": the ${entry} entry is built from web-standard APIs only.`);
+      }
+      return null;
+    },
+  };
+}
+
+function ts() {
+  return typescript({
+    tsconfig: path.join(root, 'tsconfig.json'),
+    include: ['src/**/*.ts', 'platform/**/*.ts'],
+    exclude: ['test/**', 'e2e/**', 'demo/**', 'scripts/**', '**/*.test.ts'],
+    compilerOptions: { noEmit: false, declaration: false, declarationMap: false, sourceMap: false, outDir: undefined },
+    noEmitOnError: true,
+  });
+}
+
+/**
+ * Empties dist/ once, when the first build has compiled and is about to write (the CLI runs
+ * the configs one after another), so a failed compile leaves the previous dist/ in place.
+ */
+function cleanDist() {
+  let done = false;
+  return {
+    name: 'iii-clean-dist',
+    generateBundle() {
+      if (done) return;
+      done = true;
+      rmSync(path.join(root, 'dist'), { recursive: true, force: true });
+    },
+  };
+}
+
+const banner = '/* iii-isomorphic: generated by rollup from platform/ and src/; do not edit. */';
+
+const builds = Object.entries(entries).map(([name, { external: ext }], index) => ({
+  input: `platform/${name}/index.ts`,
+  external: external(ext, name === 'node'),
+  treeshake: { moduleSideEffects: false },
+  plugins: [
+    ...(index === 0 && !process.env.III_BUILD_ENTRIES ? [cleanDist()] : []),
+    runtimeNeutralCore(),
+    ...(name === 'node' ? [] : [webOnly(name)]),
+    ts(),
+  ],
+  output: [
+    { file: `dist/${name}/index.js`, format: 'es', banner },
+    ...(name === 'node' ? [{ file: 'dist/node/index.cjs', format: 'cjs', exports: 'named', banner }] : []),
+  ],
+}));
+
+// One declaration file for every entry: they all export the same public surface.
+// The .d.cts copy types the CommonJS node entry (written by the plugin below).
+const declarations = {
+  input: 'platform/web/types.ts',
+  external: external([...dependencies, ...nodeOnly], true),
+  plugins: [
+    runtimeNeutralCore(),
+    dts({ tsconfig: path.join(root, 'tsconfig.json'), compilerOptions: { noEmit: false } }),
+    {
+      name: 'iii-dcts-copy',
+      generateBundle(_options, bundle) {
+        const main = bundle['index.d.ts'];
+        if (main && main.type === 'chunk') {
+          this.emitFile({ type: 'asset', fileName: 'index.d.cts', source: main.code });
+        }
+      },
+    },
+  ],
+  output: { dir: 'dist', entryFileNames: 'index.d.ts', format: 'es' },
+};
+
+// III_BUILD_ENTRIES=browser,deno builds a subset (a quicker loop while editing one platform).
+const only = process.env.III_BUILD_ENTRIES?.split(',').filter(Boolean);
+export default only
+  ? builds.filter((b) => only.some((n) => b.input === `platform/${n}/index.ts`))
+  : [...builds, declarations];

@@ -1,0 +1,19 @@
+/** Function ids served by the orchestrator's Node helper worker (test/runtimes/orchestrator.ts). */
+export const HELPER = {
+  /** RBAC auth function of the RBAC listener; `?token=deny` fails auth. */
+  auth: 'conformance::auth',
+  /** Returns its payload; allowed on the RBAC listener. */
+  echo: 'conformance::echo',
+  /** Forbidden on the RBAC listener. */
+  secret: 'conformance::secret',
+  /** Throws `payload.message`. */
+  fail: 'conformance::fail',
+  /** Resolves after `payload.ms`. */
+  sleep: 'conformance::sleep',
+  /** Calls `payload.function_id` with `payload.payload` and returns its result. */
+  call: 'conformance::call',
+  /** Reads a channel (`payload.reader` ref) to the end; returns `{bytes, sum, messages}`. */
+  readChannel: 'conformance::read-channel',
+  /** Writes `payload.bytes` bytes (and `payload.message` first) to `payload.writer`. */
+  writeChannel: 'conformance::write-channel',
+} as const;
