@@ -1,7 +1,7 @@
 // Builds one self-contained ESM file per runtime entry, a CJS file for Node and one
 // bundled declaration file. Dependencies stay external (package.json "dependencies"):
 // bundlers dedupe them, Deno and Bun resolve them from node_modules, and wrangler
-// bundles them for workerd (measured by e2e/pack-check.mjs).
+// bundles them for workerd (measured by e2e/run-pack.mjs).
 import { readFileSync, rmSync } from 'node:fs';
 import { builtinModules } from 'node:module';
 import path from 'node:path';

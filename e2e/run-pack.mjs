@@ -6,7 +6,7 @@
 // a reference engine. Each probe checks that the condition picked its own entry (the entry's
 // platform factory is exported) and that a register + call round trip works.
 //
-// Usage: npm run build && node e2e/pack-check.mjs   (last line: RESULT {...}; non-zero exit on failure)
+// Usage: npm run build && node e2e/run-pack.mjs   (last line: RESULT {...}; non-zero exit on failure)
 // The install tries `--offline` first (dependencies from the npm cache) and falls back to
 // `--prefer-offline` (the registry is reachable here).
 import { execFile } from 'node:child_process';
