@@ -1,0 +1,144 @@
+/**
+ * Outbound calls (`trigger()`, §3.3–§3.6): request checks, namespace rules, trace context,
+ * encoding, the pending table, and the results that come back.
+ */
+import { ErrorCode, IIIInvocationError } from '../errors.js';
+import { encodeFrame, type InvocationResultFrame, type OutboundInvokeFrame } from '../protocol/index.js';
+import type { TriggerRequest } from '../types.js';
+import { isBlankNamespace } from './arguments.js';
+import { errorMessage, type ClientContext } from './context.js';
+import { ANNOUNCE_FUNCTION } from './lifecycle.js';
+
+const ENGINE_PREFIX = 'engine::';
+
+export type CallsContext = Pick<ClientContext, 'platform' | 'options' | 'pending' | 'diag' | 'events' | 'session'>;
+
+export class Calls {
+  readonly #ctx: CallsContext;
+
+  constructor(ctx: CallsContext) {
+    this.#ctx = ctx;
+  }
+
+  /** Never throws: every failure is a rejected promise (DESIGN.md "Errors"). */
+  trigger(request: TriggerRequest): Promise<unknown> {
+    try {
+      return this.#trigger(request);
+    } catch (err) {
+      return Promise.reject(err);
+    }
+  }
+
+  /** An `invocationresult` frame: settles its pending call, if any still waits. */
+  onResult(frame: InvocationResultFrame): void {
+    if (!this.#ctx.pending.resolveFrame(frame) && frame.error) this.#onUnmatchedError(frame.function_id, frame.error);
+  }
+
+  #trigger(request: TriggerRequest): Promise<unknown> {
+    const { platform, options, pending, session } = this.#ctx;
+    const invalid = (msg: string, code: string = ErrorCode.InvalidRequest) =>
+      Promise.reject(new IIIInvocationError({ code, message: msg, function_id: request?.function_id }));
+    if (request === null || typeof request !== 'object') return invalid('trigger: expected a request object');
+    const functionId = request.function_id;
+    if (typeof functionId !== 'string' || functionId.trim() === '') return invalid('trigger: function_id must be a non-empty string');
+    if (session.isShutDown) return Promise.reject(session.shutdownError(functionId));
+    if (session.fatal) return Promise.reject(session.fatal);
+    if (request.signal?.aborted) return Promise.reject(request.signal.reason);
+    let namespace: string | undefined;
+    if (request.namespace !== undefined) {
+      if (isBlankNamespace(request.namespace)) {
+        return invalid('`namespace` is empty: give it a name, or omit it to use the default', ErrorCode.InvalidNamespace);
+      }
+      namespace = request.namespace;
+    } else {
+      // §3.8: engine builtins live in `default`; everything else in the worker's namespace.
+      namespace = functionId.startsWith(ENGINE_PREFIX) ? 'default' : options.namespace;
+    }
+    const action = request.action;
+    if (action !== undefined && action !== null) {
+      if (action.type === 'enqueue') {
+        if (typeof action.queue !== 'string') return invalid('trigger: TriggerAction.Enqueue needs a queue name');
+      } else if (action.type !== 'void') {
+        return invalid(`trigger: unknown action type ${JSON.stringify((action as { type?: unknown }).type)}`);
+      }
+    }
+    const timeoutMs = request.timeoutMs ?? options.invocationTimeoutMs;
+    if (typeof timeoutMs !== 'number' || !(timeoutMs > 0)) return invalid('trigger: timeoutMs must be a positive number');
+    const frame: OutboundInvokeFrame = {
+      type: 'invokefunction',
+      function_id: functionId,
+      // Always present: the engine drops a frame without `data` (§7 item 16).
+      data: request.payload === undefined ? null : request.payload,
+    };
+    const trace = this.#traceContext(request);
+    if (trace.traceparent) frame.traceparent = trace.traceparent;
+    if (trace.baggage) frame.baggage = trace.baggage;
+    if (action) frame.action = action.type === 'void' ? { type: 'void' } : { type: 'enqueue', queue: action.queue };
+    if (request.metadata !== undefined) frame.metadata = request.metadata;
+    if (namespace !== undefined) frame.namespace = namespace;
+
+    if (action?.type === 'void') {
+      const text = encodeCall(frame, functionId);
+      if (typeof text !== 'string') return Promise.reject(text);
+      const deadline = platform.now() + timeoutMs;
+      session.sendOrQueue(text, () => platform.now() < deadline);
+      return Promise.resolve(undefined);
+    }
+    const id = platform.randomUUID();
+    frame.invocation_id = id;
+    const text = encodeCall(frame, functionId);
+    if (typeof text !== 'string') return Promise.reject(text);
+    const promise = pending.add({ id, functionId, timeoutMs, signal: request.signal });
+    if (pending.has(id)) {
+      session.sendOrQueue(
+        text,
+        () => pending.has(id),
+        () => pending.markSent(id),
+      );
+    }
+    return promise;
+  }
+
+  /** The request's own trace context wins; else the propagator's, if it yields one. */
+  #traceContext(request: TriggerRequest): { traceparent?: string; baggage?: string } {
+    if (request.traceparent !== undefined || request.baggage !== undefined) {
+      return { traceparent: request.traceparent, baggage: request.baggage };
+    }
+    const { propagator } = this.#ctx.options;
+    const inject = propagator?.inject;
+    if (!inject) return {};
+    try {
+      return inject.call(propagator) ?? {};
+    } catch {
+      return {};
+    }
+  }
+
+  /**
+   * An error result nobody waits for: a late answer after a timeout, or the engine refusing a
+   * void call (RBAC answers even those, §3.3 step 2). A refused announce matters: say so.
+   */
+  #onUnmatchedError(functionId: string, body: { code: string; message: string }): void {
+    if (functionId === ANNOUNCE_FUNCTION) {
+      const error = new IIIInvocationError({ code: body.code, message: `worker announcement refused: ${body.code}: ${body.message}`, function_id: functionId });
+      this.#ctx.diag.error(error.message);
+      this.#ctx.events.emit('error', error);
+      return;
+    }
+    this.#ctx.diag.debug(`unmatched error result for ${functionId}: ${body.code}: ${body.message}`);
+  }
+}
+
+/** The frame's text, or the error to reject the call with when it cannot be encoded. */
+function encodeCall(frame: OutboundInvokeFrame, functionId: string): string | IIIInvocationError {
+  try {
+    return encodeFrame(frame);
+  } catch (err) {
+    return new IIIInvocationError({
+      code: ErrorCode.InvalidRequest,
+      message: `trigger: the payload or metadata is not JSON-serializable: ${errorMessage(err)}`,
+      function_id: functionId,
+      cause: err,
+    });
+  }
+}

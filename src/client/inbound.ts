@@ -1,0 +1,118 @@
+/**
+ * Engine → worker invocations (§3.3): find the function, validate the payload, turn channel refs
+ * into live ends, run the handler (inside the delivered trace context), and answer.
+ */
+import { materializeChannelRefs } from '../channels/index.js';
+import { ErrorCode } from '../errors.js';
+import { encodeFrame, type InboundInvokeFrame, type OutboundInvocationResultFrame } from '../protocol/index.js';
+import type { FunctionEntry } from '../registry/index.js';
+import type { InvocationContext } from '../types.js';
+import type { ChannelEnds } from './channel-ends.js';
+import { errorMessage, type ClientContext } from './context.js';
+
+export type InboundContext = Pick<ClientContext, 'options' | 'conn' | 'registry'>;
+
+type ErrorOutcome = { code: string; message: string; stacktrace?: string };
+type Outcome = { result: unknown } | { error: ErrorOutcome };
+
+export class Inbound {
+  readonly #ctx: InboundContext;
+  readonly #channels: ChannelEnds;
+
+  constructor(ctx: InboundContext, channels: ChannelEnds) {
+    this.#ctx = ctx;
+    this.#channels = channels;
+  }
+
+  onInvoke(frame: InboundInvokeFrame): void {
+    const id = frame.invocation_id ?? undefined;
+    const entry = this.#ctx.registry.functions.get(frame.function_id);
+    if (!entry) {
+      this.#reply(id, frame.function_id, { error: { code: ErrorCode.FunctionNotFound, message: 'Function not found' } });
+      return;
+    }
+    if (!entry.run) {
+      this.#reply(id, frame.function_id, {
+        error: {
+          code: ErrorCode.FunctionNotInvokable,
+          message: `Function ${frame.function_id} is HTTP-invoked: the engine calls its URL, not this worker`,
+        },
+      });
+      return;
+    }
+    void this.#run(entry, entry.run, frame, id);
+  }
+
+  async #run(entry: FunctionEntry, run: NonNullable<FunctionEntry['run']>, frame: InboundInvokeFrame, id: string | undefined): Promise<void> {
+    let data: unknown = frame.data === undefined ? null : frame.data;
+    const callerWorkerId = callerOf(data);
+    try {
+      if (entry.validate) {
+        // The engine's injected caller id (§3.3) is not part of the caller's payload: a strict
+        // schema must not trip over it. It stays available as `context.callerWorkerId`.
+        let input = data;
+        if (callerWorkerId !== undefined) {
+          const { _caller_worker_id: _, ...rest } = data as Record<string, unknown>;
+          input = rest;
+        }
+        const checked = entry.validate(input);
+        if (!checked.ok) {
+          this.#reply(id, frame.function_id, {
+            error: { code: ErrorCode.ValidationFailed, message: `invalid payload for ${frame.function_id}: ${checked.message}` },
+          });
+          return;
+        }
+        data = checked.value;
+      }
+      data = materializeChannelRefs(data, this.#channels.open);
+      const context: InvocationContext = {
+        invocationId: id,
+        functionId: frame.function_id,
+        traceparent: frame.traceparent ?? undefined,
+        baggage: frame.baggage ?? undefined,
+        callerWorkerId,
+      };
+      const call = () => run(data, frame.metadata ?? undefined, context);
+      const { propagator } = this.#ctx.options;
+      const extract = propagator?.extract;
+      const value = await (extract ? extract.call(propagator, { traceparent: context.traceparent, baggage: context.baggage }, call) : call());
+      this.#reply(id, frame.function_id, { result: value });
+    } catch (err) {
+      this.#reply(id, frame.function_id, {
+        error: { code: ErrorCode.InvocationFailed, message: errorMessage(err), stacktrace: err instanceof Error ? err.stack : undefined },
+      });
+    }
+  }
+
+  /** Answers an engine invocation (§3.3); nothing when it carried no id. */
+  #reply(id: string | undefined, functionId: string, outcome: Outcome): void {
+    if (id === undefined) return;
+    let text: string;
+    try {
+      text = encodeFrame(resultFrame(id, functionId, outcome));
+    } catch (err) {
+      text = encodeFrame(
+        resultFrame(id, functionId, {
+          error: { code: ErrorCode.InvocationFailed, message: `result is not JSON-serializable: ${errorMessage(err)}` },
+        }),
+      );
+    }
+    // A reply for a socket that is gone has nobody to reach: the engine halted the call (§3.13).
+    this.#ctx.conn.send(text);
+  }
+}
+
+/** The calling connection's worker id, which the engine injects into object payloads (§3.3). */
+function callerOf(data: unknown): string | undefined {
+  if (data === null || typeof data !== 'object') return undefined;
+  const caller = (data as Record<string, unknown>)._caller_worker_id;
+  return typeof caller === 'string' ? caller : undefined;
+}
+
+/** An `undefined` result is left out of the frame, not sent as `null`. */
+function resultFrame(id: string, functionId: string, outcome: Outcome): OutboundInvocationResultFrame {
+  const frame: OutboundInvocationResultFrame = { type: 'invocationresult', invocation_id: id, function_id: functionId };
+  if ('error' in outcome) frame.error = outcome.error;
+  else if (outcome.result !== undefined) frame.result = outcome.result;
+  return frame;
+}

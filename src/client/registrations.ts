@@ -1,0 +1,169 @@
+/**
+ * This worker's functions and trigger bindings: registering them, withdrawing them, and the
+ * engine refusing them (§3.2, §3.7, §3.12). The registry replays both on every reconnect.
+ */
+import type { Connection } from '../connection/index.js';
+import { IIIInvocationError, RegistrationRejectedError } from '../errors.js';
+import {
+  encodeFrame,
+  type OutboundRegisterTriggerFrame,
+  type RegisterFunctionFrame,
+  type RegistrationRejectedFrame,
+  type TriggerRegistrationResultFrame,
+} from '../protocol/index.js';
+import type { FunctionEntry, TriggerEntry } from '../registry/index.js';
+import { makeValidator, toWireFormat, type AnySchema } from '../schema.js';
+import type { FunctionHandler, FunctionRef, HttpInvocationConfig, RegisterFunctionOptions, RegisterTriggerInput, Trigger } from '../types.js';
+import { encodeOrThrow, isBlankNamespace, isHttpConfig, notBlank } from './arguments.js';
+import type { ClientContext } from './context.js';
+
+/** Not queued when offline: the registry replays it in the opening sequence (§2.4 item 4). */
+export function sendRegistration(conn: Connection, text: string): void {
+  if (conn.canSend) conn.send(text);
+}
+
+export type RegistrationsContext = Pick<ClientContext, 'platform' | 'options' | 'conn' | 'registry' | 'diag' | 'events' | 'report' | 'session'>;
+
+export class Registrations {
+  readonly #ctx: RegistrationsContext;
+
+  constructor(ctx: RegistrationsContext) {
+    this.#ctx = ctx;
+  }
+
+  registerFunction(
+    id: string,
+    handler: FunctionHandler | HttpInvocationConfig,
+    options: RegisterFunctionOptions<AnySchema | undefined> = {},
+  ): FunctionRef {
+    const { registry, session } = this.#ctx;
+    notBlank('function id', id);
+    session.assertUsable('registerFunction');
+    if (registry.functions.has(id)) throw new Error(`function "${id}" is already registered on this worker`);
+    const http = isHttpConfig(handler);
+    if (!http && typeof handler !== 'function') {
+      throw new TypeError('registerFunction: expected a handler function or an HttpInvocationConfig with a url');
+    }
+    const frame: RegisterFunctionFrame = { type: 'registerfunction', id };
+    if (options.description !== undefined) frame.description = options.description;
+    const request = toWireFormat(options.request_format ?? undefined);
+    if (request !== undefined) frame.request_format = request;
+    const response = toWireFormat(options.response_format);
+    if (response !== undefined) frame.response_format = response;
+    if (options.metadata !== undefined) frame.metadata = options.metadata;
+    if (http) frame.invocation = handler;
+    const text = encodeOrThrow(frame, 'registerFunction');
+    const entry: FunctionEntry = { id, frame, rejectionListeners: new Set() };
+    if (!http) {
+      entry.run = handler as FunctionEntry['run'];
+      entry.validate = makeValidator(options.request_format ?? undefined);
+    }
+    registry.functions.set(id, entry);
+    sendRegistration(this.#ctx.conn, text);
+    return {
+      id,
+      unregister: () => {
+        if (registry.functions.get(id) !== entry) return;
+        registry.functions.delete(id);
+        entry.rejectionListeners.clear();
+        session.sendOrQueue(encodeFrame({ type: 'unregisterfunction', id }));
+      },
+      get rejection() {
+        return entry.rejection;
+      },
+      onRejected: (cb) => {
+        entry.rejectionListeners.add(cb);
+        return () => entry.rejectionListeners.delete(cb);
+      },
+    };
+  }
+
+  registerTrigger(input: RegisterTriggerInput): Trigger {
+    const { registry, session } = this.#ctx;
+    session.assertUsable('registerTrigger');
+    if (input === null || typeof input !== 'object') throw new TypeError('registerTrigger: expected an object');
+    notBlank('trigger type', input.type);
+    notBlank('function_id', input.function_id);
+    if (isBlankNamespace(input.namespace)) throw new TypeError('registerTrigger: namespace is blank: give it a name, or omit it');
+    if (isBlankNamespace(input.trigger_namespace)) {
+      throw new TypeError('registerTrigger: trigger_namespace is blank: give it a name, or omit it');
+    }
+    const id = this.#ctx.platform.randomUUID();
+    const frame: OutboundRegisterTriggerFrame = {
+      type: 'registertrigger',
+      id,
+      trigger_type: input.type,
+      function_id: input.function_id,
+      config: input.config === undefined ? null : input.config,
+    };
+    if (input.metadata !== undefined) frame.metadata = input.metadata;
+    const namespace = input.namespace ?? this.#ctx.options.namespace;
+    if (namespace !== undefined) frame.namespace = namespace;
+    if (input.trigger_namespace !== undefined) frame.trigger_namespace = input.trigger_namespace;
+    const text = encodeOrThrow(frame, 'registerTrigger');
+    const entry: TriggerEntry = { id, frame, errorListeners: new Set() };
+    registry.triggers.set(id, entry);
+    sendRegistration(this.#ctx.conn, text);
+    return {
+      id,
+      unregister: () => {
+        if (registry.triggers.get(id) !== entry) return;
+        registry.triggers.delete(id);
+        entry.errorListeners.clear();
+        session.sendOrQueue(encodeFrame({ type: 'unregistertrigger', id, trigger_type: input.type }));
+      },
+      get error() {
+        return entry.error;
+      },
+      onError: (cb) => {
+        entry.errorListeners.add(cb);
+        return () => entry.errorListeners.delete(cb);
+      },
+    };
+  }
+
+  /** `FUNCTION_NAMESPACE_CONFLICT`: only that function is refused; the worker carries on (§3.12). */
+  onFunctionRejected(frame: RegistrationRejectedFrame): void {
+    const fid = frame.function_id ?? '';
+    const owner = frame.owner_worker_id ? `worker ${frame.owner_worker_id}` : 'the engine (reserved engine:: prefix)';
+    const error = new RegistrationRejectedError({
+      code: frame.code,
+      message: `${frame.code}: function "${fid}" in namespace "${frame.namespace}" is already owned by ${owner}`,
+      function_id: fid,
+      namespace: frame.namespace,
+      owner_worker_id: frame.owner_worker_id,
+    });
+    const entry = this.#ctx.registry.functions.get(fid);
+    if (entry) {
+      entry.rejection = error;
+      this.#notify(entry.rejectionListeners, error);
+    }
+    this.#ctx.diag.warn(error.message);
+    this.#ctx.events.emit('function-rejected', error);
+  }
+
+  /** The engine or the provider refused one of our bindings (§3.7); success needs nothing. */
+  onTriggerResult(frame: TriggerRegistrationResultFrame): void {
+    if (!frame.error) return;
+    const { code, message, stacktrace } = frame.error;
+    const error = IIIInvocationError.fromBody({ code, message, stacktrace: stacktrace ?? undefined }, frame.function_id);
+    const entry = this.#ctx.registry.triggers.get(frame.id);
+    if (entry) {
+      entry.error = error;
+      this.#notify(entry.errorListeners, error);
+    }
+    this.#ctx.diag.warn(`trigger ${frame.id} (${frame.trigger_type} → ${frame.function_id}) refused: ${code}: ${message}`);
+    this.#ctx.events.emit('trigger-failed', { id: frame.id, trigger_type: frame.trigger_type, function_id: frame.function_id, error });
+  }
+
+  /** Calls each listener; one that throws is reported and does not stop the others. */
+  #notify<T>(listeners: Set<(value: T) => void>, value: T): void {
+    for (const cb of [...listeners]) {
+      try {
+        cb(value);
+      } catch (err) {
+        this.#ctx.report(err);
+      }
+    }
+  }
+}
