@@ -1,5 +1,5 @@
-// Builds one self-contained ESM file per runtime entry, a CJS file for Node and one
-// bundled declaration file. Dependencies stay external (package.json "dependencies"):
+// Builds one ESM entry per runtime (plus, for the web entries, the lazily loaded chunk of the
+// channel machinery beside it), a CJS file for Node and one bundled declaration file. Dependencies stay external (package.json "dependencies"):
 // bundlers dedupe them, Deno and Bun resolve them from node_modules, and wrangler
 // bundles them for workerd (measured by e2e/run-pack.mjs).
 import { readFileSync, rmSync } from 'node:fs';
@@ -144,10 +144,18 @@ const builds = Object.entries(entries).map(([name, { external: ext }], index) =>
     ...(name === 'node' ? [] : [webOnly(name)]),
     ts(),
   ],
-  output: [
-    { file: `dist/${name}/index.js`, format: 'es', banner },
-    ...(name === 'node' ? [{ file: 'dist/node/index.cjs', format: 'cjs', exports: 'named', banner }] : []),
-  ],
+  // The channel machinery (src/channels/channel-streams.ts) is imported on first use. The web
+  // entries emit it as a chunk beside index.js, so a page that never streams never downloads it
+  // (PRACTICES.md item 13); bundlers, Deno, Bun and wrangler resolve the relative import like any
+  // other. Node keeps one self-contained file per format: size does not matter there, and a CJS
+  // entry that require()s a sibling chunk is one more thing to get wrong.
+  output:
+    name === 'node'
+      ? [
+          { file: 'dist/node/index.js', format: 'es', banner, inlineDynamicImports: true },
+          { file: 'dist/node/index.cjs', format: 'cjs', exports: 'named', banner, inlineDynamicImports: true },
+        ]
+      : [{ dir: `dist/${name}`, entryFileNames: 'index.js', chunkFileNames: '[name]-[hash].js', format: 'es', banner }],
 }));
 
 // One declaration file for every entry: they all export the same public surface.

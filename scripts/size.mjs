@@ -3,8 +3,13 @@
 // when the browser entry exceeds 10 KB. Sizes are of the entry itself, dependencies external
 // (valibot, eventemitter3, @valibot/to-json-schema are shared with the app and deduplicated by
 // its bundler); the browser entry is also shown with its dependencies bundled, for reference.
-// Run `npm run build` first.
-import { readFile } from 'node:fs/promises';
+//
+// "The entry" is everything a page downloads and runs when it imports the package: index.js and
+// every chunk it imports statically. Chunks it imports dynamically (the channel machinery,
+// src/channels/channel-streams.ts, loaded on the first channel read or write) are printed on a
+// line of their own, measured without the code they share with the entry, and not budgeted:
+// an app that never streams never loads them. Run `npm run build` first.
+import { readdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { gzipSync } from 'node:zlib';
@@ -13,25 +18,49 @@ import * as esbuild from 'esbuild';
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const BUDGET = 10240;
 const entries = ['browser', 'node', 'deno', 'workers', 'bun'];
+const dependencies = ['valibot', 'eventemitter3', '@valibot/to-json-schema'];
 
-async function minified(file, bundleDeps) {
+/**
+ * Minifies `file` with the files it imports statically. Dynamic imports stay out (and are
+ * collected in `lazy`), so do bare imports: the dependencies unless `bundleDeps`, and node:
+ * builtins and ws always. With `shared`, the files the entry already loaded stay out too.
+ */
+async function minified(file, { bundleDeps = false, lazy = new Set(), shared = new Set() } = {}) {
   const result = await esbuild.build({
     entryPoints: [file],
     bundle: true,
-    // Only the dependencies stay out unless asked in; node: builtins and ws never count.
-    external: bundleDeps ? ['node:*', 'ws', 'isomorphic-ws'] : ['*'],
+    external: bundleDeps ? ['node:*', 'ws', 'isomorphic-ws'] : ['node:*', 'ws', 'isomorphic-ws', ...dependencies],
     minify: true,
     format: 'esm',
     platform: 'neutral',
     mainFields: ['module', 'main'],
     conditions: ['browser'],
     write: false,
+    metafile: true,
     logLevel: 'error',
+    plugins: [
+      {
+        name: 'entry-only',
+        setup(build) {
+          build.onResolve({ filter: /^\.\.?\// }, (args) => {
+            const resolved = path.resolve(args.resolveDir, args.path);
+            if (args.kind === 'dynamic-import') {
+              lazy.add(resolved);
+              return { path: args.path, external: true };
+            }
+            if (shared.has(resolved)) return { path: args.path, external: true };
+            return undefined;
+          });
+        },
+      },
+    ],
   });
-  return result.outputFiles[0].contents;
+  const inputs = Object.keys(result.metafile.inputs).map((p) => path.resolve(root, p));
+  return { code: result.outputFiles[0].contents, inputs };
 }
 
 const kb = (n) => `${(n / 1024).toFixed(2)} KB`;
+const gzip = (code) => gzipSync(code, { level: 9 }).length;
 let failed = false;
 for (const name of entries) {
   const file = path.join(root, 'dist', name, 'index.js');
@@ -42,15 +71,31 @@ for (const name of entries) {
     failed = true;
     continue;
   }
-  const min = await minified(file, false);
-  const gz = gzipSync(min, { level: 9 }).length;
+  const lazy = new Set();
+  const entry = await minified(file, { lazy });
+  const gz = gzip(entry.code);
   const over = name === 'browser' && gz > BUDGET;
   if (over) failed = true;
   const budget = name === 'browser' ? ` (budget ${BUDGET} B: ${over ? 'OVER' : 'ok'})` : '';
-  console.log(`${name.padEnd(8)} ${String(gz).padStart(6)} B min+gzip (${kb(gz)}), ${min.length} B minified${budget}`);
+  console.log(`${name.padEnd(8)} ${String(gz).padStart(6)} B min+gzip (${kb(gz)}), ${entry.code.length} B minified${budget}`);
+  for (const chunk of [...lazy].sort()) {
+    const own = await minified(chunk, { shared: new Set(entry.inputs) });
+    console.log(
+      `${''.padEnd(8)} ${String(gzip(own.code)).padStart(6)} B min+gzip, ${own.code.length} B minified: ` +
+        `${path.basename(chunk)}, loaded on first use (not in the entry, not budgeted)`,
+    );
+  }
   if (name === 'browser') {
-    const all = await minified(file, true);
-    console.log(`${''.padEnd(8)} ${String(gzipSync(all, { level: 9 }).length).padStart(6)} B min+gzip with its dependencies bundled (reference, not budgeted)`);
+    const all = await minified(file, { bundleDeps: true });
+    console.log(`${''.padEnd(8)} ${String(gzip(all.code)).padStart(6)} B min+gzip with its dependencies bundled (entry only; reference, not budgeted)`);
+  }
+}
+// The lazily loaded chunks must ship: a file in dist/<entry>/ that nothing imports is a build bug.
+for (const name of entries) {
+  const files = await readdir(path.join(root, 'dist', name)).catch(() => []);
+  if (name !== 'node' && !files.some((f) => f.startsWith('channel-streams-'))) {
+    console.error(`dist/${name}/ has no channel-streams chunk: the channel machinery was not split out`);
+    failed = true;
   }
 }
 if (failed) {

@@ -73,17 +73,17 @@ export interface InitOptions {
 export interface ResolvedOptions {
   address: string;
   workerName: string;
-  workerDescription: string | undefined;
+  workerDescription?: string | undefined;
   namespace: string | undefined;
-  headers: Record<string, string> | undefined;
+  headers?: Record<string, string> | undefined;
   invocationTimeoutMs: number;
   reconnect: ReconnectOptions;
   heartbeat: HeartbeatOptions | false;
   handshakeTimeoutMs: number;
   logLevel: LogLevel;
-  WebSocket: WebSocketConstructor | undefined;
+  WebSocket?: WebSocketConstructor | undefined;
   onAuthError: AuthErrorPolicy;
-  propagator: TracePropagator | undefined;
+  propagator?: TracePropagator | undefined;
 }
 
 function positive(name: string, value: number | undefined, fallback: number, allowZero = false, allowInfinity = false): number {
@@ -126,38 +126,35 @@ export function resolveOptions(platform: Platform, address: string | undefined, 
   const workerName =
     notBlank('workerName', o.workerName) ?? notBlank('III_WORKER_NAME', platform.env('III_WORKER_NAME')) ?? platform.runtimeInfo().defaultWorkerName();
   const r = o.reconnect ?? {};
-  const reconnect: ReconnectOptions = {
-    initialDelayMs: positive('reconnect.initialDelayMs', r.initialDelayMs, DEFAULT_RECONNECT.initialDelayMs, true),
-    maxDelayMs: positive('reconnect.maxDelayMs', r.maxDelayMs, DEFAULT_RECONNECT.maxDelayMs, true),
-    multiplier: positive('reconnect.multiplier', r.multiplier, DEFAULT_RECONNECT.multiplier),
-    jitter: positive('reconnect.jitter', r.jitter, DEFAULT_RECONNECT.jitter, true),
-    maxRetries: positive('reconnect.maxRetries', r.maxRetries, DEFAULT_RECONNECT.maxRetries, true, true),
-    minUptimeMs: positive('reconnect.minUptimeMs', r.minUptimeMs, DEFAULT_RECONNECT.minUptimeMs, true),
-  };
+  // Table-driven, in the order of DEFAULT_RECONNECT: every delay and the jitter may be 0, only
+  // the multiplier must be positive, and only maxRetries may be Infinity.
+  const reconnect = {} as ReconnectOptions;
+  for (const key of Object.keys(DEFAULT_RECONNECT) as (keyof ReconnectOptions)[]) {
+    reconnect[key] = positive(`reconnect.${key}`, r[key], DEFAULT_RECONNECT[key], key !== 'multiplier', key === 'maxRetries');
+  }
   if (reconnect.jitter > 1) throw new TypeError('reconnect.jitter must be between 0 and 1');
-  const heartbeat: HeartbeatOptions | false =
-    o.heartbeat === false
-      ? false
-      : {
-          intervalMs: positive('heartbeat.intervalMs', o.heartbeat?.intervalMs, DEFAULT_HEARTBEAT.intervalMs),
-          timeoutMs: positive('heartbeat.timeoutMs', o.heartbeat?.timeoutMs, DEFAULT_HEARTBEAT.timeoutMs),
-        };
+  let heartbeat: HeartbeatOptions | false = false;
+  if (o.heartbeat !== false) {
+    heartbeat = {} as HeartbeatOptions;
+    for (const key of Object.keys(DEFAULT_HEARTBEAT) as (keyof HeartbeatOptions)[]) {
+      heartbeat[key] = positive(`heartbeat.${key}`, o.heartbeat?.[key], DEFAULT_HEARTBEAT[key]);
+    }
+  }
   const policy = o.onAuthError ?? DEFAULT_ON_AUTH_ERROR;
   if (policy !== 'retry' && policy !== 'stop') throw new TypeError(`onAuthError must be 'retry' or 'stop', got ${String(policy)}`);
   return {
+    // The options kept as given (workerDescription, headers, WebSocket, propagator), then the
+    // resolved ones.
+    ...o,
     address: addr,
     workerName,
-    workerDescription: o.workerDescription,
     namespace,
-    headers: o.headers,
     // Infinity (or anything past the timer range) means "no client-side timeout".
     invocationTimeoutMs: positive('invocationTimeoutMs', o.invocationTimeoutMs, DEFAULT_INVOCATION_TIMEOUT_MS, false, true),
     reconnect,
     heartbeat,
     handshakeTimeoutMs: positive('handshakeTimeoutMs', o.handshakeTimeoutMs, DEFAULT_HANDSHAKE_TIMEOUT_MS),
     logLevel: o.logLevel ?? DEFAULT_LOG_LEVEL,
-    WebSocket: o.WebSocket,
     onAuthError: policy,
-    propagator: o.propagator,
   };
 }

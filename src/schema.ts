@@ -27,23 +27,27 @@ export interface RegisterFunctionFormat {
 
 type FormatOptions = Omit<RegisterFunctionFormat, 'type' | 'properties' | 'items'>;
 
+/** The builder of a format without children: `(options?) => ({ ...options, type })`. */
+function scalar(type: RegisterFunctionFormat['type']): (o?: FormatOptions) => RegisterFunctionFormat {
+  return (o = {}) => ({ ...o, type });
+}
+
 /**
  * Builders for `RegisterFunctionFormat` values; each returns a plain JSON object.
  * @example
  * RegisterFunctionFormat.object({ a: RegisterFunctionFormat.number(), b: RegisterFunctionFormat.number() }, { required: ['a', 'b'] })
  */
 export const RegisterFunctionFormat = {
-  string: (o: FormatOptions = {}): RegisterFunctionFormat => ({ ...o, type: 'string' }),
-  number: (o: FormatOptions = {}): RegisterFunctionFormat => ({ ...o, type: 'number' }),
-  integer: (o: FormatOptions = {}): RegisterFunctionFormat => ({ ...o, type: 'integer' }),
-  boolean: (o: FormatOptions = {}): RegisterFunctionFormat => ({ ...o, type: 'boolean' }),
-  null: (o: FormatOptions = {}): RegisterFunctionFormat => ({ ...o, type: 'null' }),
+  string: scalar('string'),
+  number: scalar('number'),
+  integer: scalar('integer'),
+  boolean: scalar('boolean'),
+  null: scalar('null'),
   array: (items: RegisterFunctionFormat | JsonSchema, o: FormatOptions = {}): RegisterFunctionFormat => ({ ...o, type: 'array', items }),
   object: (
     properties: Record<string, RegisterFunctionFormat | JsonSchema>,
     o: FormatOptions = {},
   ): RegisterFunctionFormat => ({ ...o, type: 'object', properties }),
-  /** A string-keyed map whose values all follow `values` (JSON Schema `additionalProperties`). */
   map: (values: RegisterFunctionFormat | JsonSchema, o: FormatOptions = {}): RegisterFunctionFormat => ({
     ...o,
     type: 'object',

@@ -2,11 +2,11 @@
  * The Bun entry: `registerWorker` and the channel classes bound to Bun's global
  * WebSocket (upgrade headers and receive pause supported), plus the whole public surface.
  */
-import {
-  ChannelReader as CoreChannelReader,
-  ChannelWriter as CoreChannelWriter,
-  type ChannelOptions,
-} from '../../src/channels/index.js';
+// Straight from the class modules, not the channels index: the index also names the lazily
+// loaded machinery (channel-streams.ts), which must stay out of the entry chunk.
+import type { ChannelOptions } from '../../src/channels/options.js';
+import { ChannelReader as CoreChannelReader } from '../../src/channels/reader.js';
+import { ChannelWriter as CoreChannelWriter } from '../../src/channels/writer.js';
 import type { StreamChannelRef } from '../../src/channels/ref.js';
 import { createClientFactory } from '../../src/public.js';
 import { createBunPlatform } from './platform.js';

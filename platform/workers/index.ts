@@ -4,11 +4,11 @@
  * request or event handler: workerd forbids I/O at module scope and ties every socket to the
  * request that opened it.
  */
-import {
-  ChannelReader as CoreChannelReader,
-  ChannelWriter as CoreChannelWriter,
-  type ChannelOptions,
-} from '../../src/channels/index.js';
+// Straight from the class modules, not the channels index: the index also names the lazily
+// loaded machinery (channel-streams.ts), which must stay out of the entry chunk.
+import type { ChannelOptions } from '../../src/channels/options.js';
+import { ChannelReader as CoreChannelReader } from '../../src/channels/reader.js';
+import { ChannelWriter as CoreChannelWriter } from '../../src/channels/writer.js';
 import type { StreamChannelRef } from '../../src/channels/ref.js';
 import { createClientFactory } from '../../src/public.js';
 import { createWorkersPlatform } from './platform.js';

@@ -1,5 +1,5 @@
 /**
- * Binary frame helpers shared by the reader and the writer.
+ * Binary frame helpers of the writer (loaded with it, see channel-streams.ts).
  */
 
 /**
@@ -15,18 +15,6 @@ export function splitFrames(chunk: Uint8Array, max: number = MAX_FRAME_BYTES): U
   const out: Uint8Array[] = [];
   for (let at = 0; at < chunk.byteLength; at += max) {
     out.push(chunk.subarray(at, Math.min(at + max, chunk.byteLength)));
-  }
-  return out;
-}
-
-/** One contiguous copy of `parts`. */
-export function concatBytes(parts: readonly Uint8Array[], total?: number): Uint8Array {
-  const size = total ?? parts.reduce((n, p) => n + p.byteLength, 0);
-  const out = new Uint8Array(size);
-  let at = 0;
-  for (const p of parts) {
-    out.set(p, at);
-    at += p.byteLength;
   }
   return out;
 }

@@ -4,7 +4,6 @@
 import { ChannelError } from '../errors.js';
 import type { Transport } from '../platform.js';
 import { DEFAULT_CHANNEL_OPEN_TIMEOUT_MS, type ChannelOptions } from './options.js';
-import { redactChannelUrl } from './url.js';
 
 export type ChannelSide = 'reader' | 'writer';
 
@@ -104,4 +103,9 @@ export function openChannelSocket(
     },
   );
   return transport;
+}
+
+/** The same URL with the access key masked, for error messages and logs. */
+function redactChannelUrl(url: string): string {
+  return url.replace(/([?&]key=)[^&]*/, '$1***');
 }

@@ -24,19 +24,17 @@ import type { StreamChannelRef } from './ref.js';
 /** The engine's route prefix for data channels (protocol.md §4.2). */
 const CHANNEL_ROUTE = '/ws/channels/';
 
+/** Channel socket scheme by engine address scheme; any other scheme has no channel route. */
+const WS_SCHEMES: Record<string, 'ws:' | 'wss:'> = { 'ws:': 'ws:', 'http:': 'ws:', 'wss:': 'wss:', 'https:': 'wss:' };
+
 function wsScheme(protocol: string, input: string): 'ws:' | 'wss:' {
-  switch (protocol) {
-    case 'ws:':
-    case 'http:':
-      return 'ws:';
-    case 'wss:':
-    case 'https:':
-      return 'wss:';
-    default:
-      throw new TypeError(
-        `Cannot build a channel URL from engine address "${input}": expected a ws://, wss://, http:// or https:// URL.`,
-      );
+  const scheme = Object.hasOwn(WS_SCHEMES, protocol) ? WS_SCHEMES[protocol] : undefined;
+  if (!scheme) {
+    throw new TypeError(
+      `Cannot build a channel URL from engine address "${input}": expected a ws://, wss://, http:// or https:// URL.`,
+    );
   }
+  return scheme;
 }
 
 /**
@@ -57,9 +55,4 @@ export function channelUrl(engineWsBase: string, ref: StreamChannelRef): string 
   // access key is opaque (§2.1), so percent-encoding every reserved character is the safe form.
   const query = `key=${encodeURIComponent(ref.access_key)}&dir=${ref.direction === 'write' ? 'write' : 'read'}`;
   return `${scheme}//${parsed.host}${prefix}${CHANNEL_ROUTE}${encodeURIComponent(ref.channel_id)}?${query}`;
-}
-
-/** The same URL with the access key masked, for error messages and logs. */
-export function redactChannelUrl(url: string): string {
-  return url.replace(/([?&]key=)[^&]*/, '$1***');
 }

@@ -64,18 +64,19 @@ export class Calls {
     }
     const timeoutMs = request.timeoutMs ?? options.invocationTimeoutMs;
     if (typeof timeoutMs !== 'number' || !(timeoutMs > 0)) return invalid('trigger: timeoutMs must be a positive number');
+    const trace = this.#traceContext(request);
+    // Undefined fields are dropped by JSON.stringify, so only what is set reaches the wire.
     const frame: OutboundInvokeFrame = {
       type: 'invokefunction',
       function_id: functionId,
       // Always present: the engine drops a frame without `data` (§7 item 16).
       data: request.payload === undefined ? null : request.payload,
+      traceparent: trace.traceparent || undefined,
+      baggage: trace.baggage || undefined,
+      action: action ? (action.type === 'void' ? { type: 'void' } : { type: 'enqueue', queue: action.queue }) : undefined,
+      metadata: request.metadata,
+      namespace,
     };
-    const trace = this.#traceContext(request);
-    if (trace.traceparent) frame.traceparent = trace.traceparent;
-    if (trace.baggage) frame.baggage = trace.baggage;
-    if (action) frame.action = action.type === 'void' ? { type: 'void' } : { type: 'enqueue', queue: action.queue };
-    if (request.metadata !== undefined) frame.metadata = request.metadata;
-    if (namespace !== undefined) frame.namespace = namespace;
 
     if (action?.type === 'void') {
       const text = encodeCall(frame, functionId);

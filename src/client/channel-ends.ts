@@ -1,5 +1,6 @@
 /** Opens the local end of a data channel (§4) with the platform's reader/writer classes. */
-import { ChannelReader, ChannelWriter } from '../channels/index.js';
+import { ChannelReader } from '../channels/reader.js';
+import { ChannelWriter } from '../channels/writer.js';
 import type { StreamChannelRef } from '../channels/ref.js';
 import type { Platform } from '../platform.js';
 

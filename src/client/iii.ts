@@ -65,15 +65,8 @@ export class III {
     const events = this.#events;
     // The handlers run only once `start()` dials, when everything below exists.
     const conn = new Connection(
-      {
-        url: o.address,
-        headers: o.headers,
-        platform,
-        transport: o.WebSocket ? transportFromConstructor(o.WebSocket) : platform.connect,
-        reconnect: o.reconnect,
-        heartbeat: o.heartbeat,
-        handshakeTimeoutMs: o.handshakeTimeoutMs,
-      },
+      // The resolved options carry headers, reconnect, heartbeat and handshakeTimeoutMs as is.
+      { ...o, url: o.address, platform, transport: o.WebSocket ? transportFromConstructor(o.WebSocket) : platform.connect },
       {
         onOpen: () => lifecycle.onOpen(),
         onFrame: (data) => onFrame(data),

@@ -2,7 +2,7 @@
  * Engine → worker invocations (§3.3): find the function, validate the payload, turn channel refs
  * into live ends, run the handler (inside the delivered trace context), and answer.
  */
-import { materializeChannelRefs } from '../channels/index.js';
+import { materializeChannelRefs } from '../channels/materialize.js';
 import { ErrorCode } from '../errors.js';
 import { encodeFrame, type InboundInvokeFrame, type OutboundInvocationResultFrame } from '../protocol/index.js';
 import type { FunctionEntry } from '../registry/index.js';
@@ -111,8 +111,6 @@ function callerOf(data: unknown): string | undefined {
 
 /** An `undefined` result is left out of the frame, not sent as `null`. */
 function resultFrame(id: string, functionId: string, outcome: Outcome): OutboundInvocationResultFrame {
-  const frame: OutboundInvocationResultFrame = { type: 'invocationresult', invocation_id: id, function_id: functionId };
-  if ('error' in outcome) frame.error = outcome.error;
-  else if (outcome.result !== undefined) frame.result = outcome.result;
-  return frame;
+  // A `result` of undefined is dropped by JSON.stringify: the field is omitted, not null.
+  return { type: 'invocationresult', invocation_id: id, function_id: functionId, ...outcome };
 }

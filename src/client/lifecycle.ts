@@ -189,16 +189,17 @@ export class Lifecycle implements Session {
   #announceFrame(): OutboundInvokeFrame {
     const { platform, options } = this.#ctx;
     const info = platform.runtimeInfo();
-    const data: Record<string, unknown> = {
+    // Undefined fields (no description, os, pid or namespace) are dropped by JSON.stringify.
+    const data = {
       runtime: info.runtime,
       version: SDK_VERSION,
       name: options.workerName,
       isolation: platform.env('III_ISOLATION') ?? null,
+      description: options.workerDescription,
+      os: info.os,
+      pid: info.pid,
+      namespace: options.namespace,
     };
-    if (options.workerDescription !== undefined) data.description = options.workerDescription;
-    if (info.os !== undefined) data.os = info.os;
-    if (info.pid !== undefined) data.pid = info.pid;
-    if (options.namespace !== undefined) data.namespace = options.namespace;
     // Void, like the official SDKs (§1.2): a name conflict arrives as `registrationrejected`.
     return { type: 'invokefunction', function_id: ANNOUNCE_FUNCTION, data, action: { type: 'void' } };
   }

@@ -44,14 +44,16 @@ export class Registrations {
     if (!http && typeof handler !== 'function') {
       throw new TypeError('registerFunction: expected a handler function or an HttpInvocationConfig with a url');
     }
-    const frame: RegisterFunctionFrame = { type: 'registerfunction', id };
-    if (options.description !== undefined) frame.description = options.description;
-    const request = toWireFormat(options.request_format ?? undefined);
-    if (request !== undefined) frame.request_format = request;
-    const response = toWireFormat(options.response_format);
-    if (response !== undefined) frame.response_format = response;
-    if (options.metadata !== undefined) frame.metadata = options.metadata;
-    if (http) frame.invocation = handler;
+    // Fields left undefined never reach the wire: JSON.stringify drops them (here and in replay).
+    const frame: RegisterFunctionFrame = {
+      type: 'registerfunction',
+      id,
+      description: options.description,
+      request_format: toWireFormat(options.request_format ?? undefined),
+      response_format: toWireFormat(options.response_format),
+      metadata: options.metadata,
+      invocation: http ? handler : undefined,
+    };
     const text = encodeOrThrow(frame, 'registerFunction');
     const entry: FunctionEntry = { id, frame, rejectionListeners: new Set() };
     if (!http) {
@@ -89,17 +91,17 @@ export class Registrations {
       throw new TypeError('registerTrigger: trigger_namespace is blank: give it a name, or omit it');
     }
     const id = this.#ctx.platform.randomUUID();
+    // Undefined fields are dropped by JSON.stringify; `config` is always sent (null when absent).
     const frame: OutboundRegisterTriggerFrame = {
       type: 'registertrigger',
       id,
       trigger_type: input.type,
       function_id: input.function_id,
       config: input.config === undefined ? null : input.config,
+      metadata: input.metadata,
+      namespace: input.namespace ?? this.#ctx.options.namespace,
+      trigger_namespace: input.trigger_namespace,
     };
-    if (input.metadata !== undefined) frame.metadata = input.metadata;
-    const namespace = input.namespace ?? this.#ctx.options.namespace;
-    if (namespace !== undefined) frame.namespace = namespace;
-    if (input.trigger_namespace !== undefined) frame.trigger_namespace = input.trigger_namespace;
     const text = encodeOrThrow(frame, 'registerTrigger');
     const entry: TriggerEntry = { id, frame, errorListeners: new Set() };
     registry.triggers.set(id, entry);

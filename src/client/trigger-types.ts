@@ -30,12 +30,13 @@ export class TriggerTypes {
       throw new TypeError('registerTriggerType: the handler needs registerTrigger(binding) and unregisterTrigger(binding)');
     }
     if (registry.triggerTypes.has(input.id)) throw new Error(`trigger type "${input.id}" is already registered on this worker`);
+    // An absent format stays undefined, which JSON.stringify drops.
     const frame = {
       type: 'registertriggertype' as const,
       id: input.id,
       description: input.description ?? '',
-      ...(input.trigger_request_format !== undefined ? { trigger_request_format: toWireFormat(input.trigger_request_format) } : {}),
-      ...(input.call_request_format !== undefined ? { call_request_format: toWireFormat(input.call_request_format) } : {}),
+      trigger_request_format: toWireFormat(input.trigger_request_format),
+      call_request_format: toWireFormat(input.call_request_format),
     };
     const text = encodeOrThrow(frame, 'registerTriggerType');
     const entry: TriggerTypeEntry = {
@@ -90,7 +91,7 @@ export class TriggerTypes {
           id: frame.id,
           trigger_type: frame.trigger_type,
           function_id: frame.function_id,
-          ...(error ? { error } : {}),
+          error, // undefined (dropped by JSON.stringify) for a success
         }),
       );
     };
