@@ -86,6 +86,13 @@ if (existsSync(vitestJson)) {
 }
 if (vitest.code !== 0 && results.at(-1).failed === 0) results.at(-1).failed = 1;
 
+// Artefact guards (PRACTICES.md item 13): the size ratchet of the browser entry, and publint +
+// attw on the packed package. Each counts as one check.
+for (const script of ['size', 'check:package']) {
+  const check = await run('npm', ['run', '--silent', script]);
+  results.push({ runner: `npm run ${script}`, passed: check.code === 0 ? 1 : 0, failed: check.code === 0 ? 0 : 1 });
+}
+
 const runnerFiles = ['test/runtimes', 'e2e']
   .filter((dir) => existsSync(path.join(root, dir)))
   .flatMap((dir) =>
