@@ -7,7 +7,6 @@ import { encodeFrame, type InvocationResultFrame, type OutboundInvokeFrame } fro
 import type { TriggerRequest } from '../types.js';
 import { isBlankNamespace } from './arguments.js';
 import { errorMessage, type ClientContext } from './context.js';
-import { ANNOUNCE_FUNCTION } from './lifecycle.js';
 
 const ENGINE_PREFIX = 'engine::';
 
@@ -117,15 +116,9 @@ export class Calls {
 
   /**
    * An error result nobody waits for: a late answer after a timeout, or the engine refusing a
-   * void call (RBAC answers even those, §3.3 step 2). A refused announce matters: say so.
+   * void call (RBAC answers even those, §3.3 step 2). (The announce's answer goes to the lifecycle.)
    */
   #onUnmatchedError(functionId: string, body: { code: string; message: string }): void {
-    if (functionId === ANNOUNCE_FUNCTION) {
-      const error = new IIIInvocationError({ code: body.code, message: `worker announcement refused: ${body.code}: ${body.message}`, function_id: functionId });
-      this.#ctx.diag.error(error.message);
-      this.#ctx.events.emit('error', error);
-      return;
-    }
     this.#ctx.diag.debug(`unmatched error result for ${functionId}: ${body.code}: ${body.message}`);
   }
 }

@@ -92,7 +92,7 @@ export class III {
     const channels = channelEnds(platform, o.address, deps);
     const inbound = new Inbound(ctx, channels);
     const onFrame = frameHandler(ctx, {
-      invocationresult: (frame) => calls.onResult(frame),
+      invocationresult: (frame) => (lifecycle.isAnnounceResult(frame) ? lifecycle.onAnnounceResult(frame) : calls.onResult(frame)),
       invokefunction: (frame) => inbound.onInvoke(frame),
       workerregistered: (frame) => lifecycle.onRegistered(frame.worker_id, frame.reattach_token ?? undefined),
       // Only a refused function id leaves the worker running; anything else is fatal (§3.12).
@@ -145,9 +145,12 @@ export class III {
   }
 
   /**
-   * Resolves once the engine has accepted the connection (`workerregistered`); rejects if the
-   * client fails or shuts down first. The worker-name check runs after that frame (§1.2), so a
-   * `WORKER_NAMESPACE_CONFLICT` can still follow: it arrives as the `'fatal'` event and state `failed`.
+   * Resolves once the engine has accepted this worker: its announce (`engine::workers::register`)
+   * answered, which the engine does only after claiming the worker name and applying every
+   * registration sent so far (§1.2). After it, calling one of this worker's own functions cannot
+   * race its registration. Rejects if the client fails (e.g. `WORKER_NAMESPACE_CONFLICT`), shuts
+   * down, or the engine refuses the announce (an RBAC session not allowed the namespace).
+   * After a reconnect it waits for the new connection's acceptance.
    */
   ready(): Promise<void> {
     return this.#lifecycle.ready();

@@ -5,7 +5,13 @@
  */
 import { Outbox, type StateChange } from '../connection/index.js';
 import { ErrorCode, IIIInvocationError, RegistrationRejectedError } from '../errors.js';
-import { encodeFrame, type OutboundFrame, type OutboundInvokeFrame, type RegistrationRejectedFrame } from '../protocol/index.js';
+import {
+  encodeFrame,
+  type InvocationResultFrame,
+  type OutboundFrame,
+  type OutboundInvokeFrame,
+  type RegistrationRejectedFrame,
+} from '../protocol/index.js';
 import { SDK_VERSION } from '../version.js';
 import type { ClientContext, Session } from './context.js';
 import type { ConnectionStateListener } from './events.js';
@@ -23,6 +29,13 @@ export class Lifecycle implements Session {
   #reattachToken: string | undefined;
   #fatal: IIIInvocationError | undefined;
   #shutdown: Promise<void> | undefined;
+  /** Invocation id of this connection's announce; its answer is the engine's acceptance. */
+  #announceId: string | undefined;
+  /** The current connection's announce answered `{success:true}` (see `ready()`). */
+  #accepted = false;
+  /** The current connection's announce was refused (RBAC namespace scope, bad input). */
+  #refused: IIIInvocationError | undefined;
+  readonly #readyWaiters = new Set<{ resolve: () => void; reject: (error: IIIInvocationError) => void }>();
 
   constructor(ctx: LifecycleContext) {
     this.#ctx = ctx;
@@ -45,24 +58,52 @@ export class Lifecycle implements Session {
     return () => this.#stateListeners.delete(listener);
   }
 
+  /**
+   * Resolves once the engine has answered this connection's announce. The engine answers only
+   * after it fixed the namespace, claimed the worker name and applied every registration read
+   * before (§1.2, §2.4 item 3), and it reads a connection's frames in order: so after `ready()`
+   * a call to one of our own functions cannot overtake its registration.
+   */
   ready(): Promise<void> {
-    if (this.#ctx.conn.state === 'connected') return Promise.resolve();
     if (this.#fatal) return Promise.reject(this.#fatal);
     if (this.#shutdown) return Promise.reject(this.shutdownError());
-    return new Promise<void>((resolve, reject) => {
-      const off = this.addStateListener((state) => {
-        if (state === 'connected') {
-          off();
-          resolve();
-        } else if (state === 'failed') {
-          off();
-          reject(this.#fatal);
-        } else if (state === 'disconnected' && this.#shutdown) {
-          off();
-          reject(this.shutdownError());
-        }
+    if (this.#refused) return Promise.reject(this.#refused);
+    if (this.#accepted && this.#ctx.conn.state === 'connected') return Promise.resolve();
+    return new Promise<void>((resolve, reject) => this.#readyWaiters.add({ resolve, reject }));
+  }
+
+  /** Whether `frame` answers this connection's announce (routed here, not to the call table). */
+  isAnnounceResult(frame: InvocationResultFrame): boolean {
+    return this.#announceId !== undefined && frame.invocation_id === this.#announceId;
+  }
+
+  onAnnounceResult(frame: InvocationResultFrame): void {
+    this.#announceId = undefined;
+    if (frame.error) {
+      // Invisible with the official SDKs' void announce (§1.2): a refused namespace would leave
+      // the worker silently in `default` after the grace period. Say so instead.
+      const error = new IIIInvocationError({
+        code: frame.error.code,
+        message: `worker announcement refused: ${frame.error.code}: ${frame.error.message}`,
+        function_id: ANNOUNCE_FUNCTION,
       });
-    });
+      this.#refused = error;
+      this.#ctx.diag.error(error.message);
+      this.#ctx.events.emit('error', error);
+      this.#settleReady(error);
+      return;
+    }
+    this.#accepted = true;
+    this.#settleReady();
+  }
+
+  #settleReady(error?: IIIInvocationError): void {
+    const waiters = [...this.#readyWaiters];
+    this.#readyWaiters.clear();
+    for (const waiter of waiters) {
+      if (error) waiter.reject(error);
+      else waiter.resolve();
+    }
   }
 
   assertUsable(what: string): void {
@@ -112,6 +153,9 @@ export class Lifecycle implements Session {
   onOpen(): void {
     const { conn, registry } = this.#ctx;
     const send = (frame: OutboundFrame) => conn.send(encodeFrame(frame));
+    this.#accepted = false;
+    this.#refused = undefined;
+    this.#announceId = this.#ctx.platform.randomUUID();
     if (this.#workerId && this.#reattachToken) {
       // Retires a half-open previous connection so our own stale leases don't conflict (§3.11).
       send({ type: 'reattach', previous_worker_id: this.#workerId, reattach_token: this.#reattachToken });
@@ -177,6 +221,7 @@ export class Lifecycle implements Session {
     // Set before anything runs, so state listeners fired by the close see a shut-down client.
     this.#shutdown = new Promise<void>((resolve) => (done = resolve));
     this.#ctx.pending.rejectAll((functionId) => this.shutdownError(functionId));
+    this.#settleReady(this.shutdownError());
     this.#outbox.clear();
     void this.#ctx.conn.close().then(() => {
       this.#ctx.events.removeAllListeners();
@@ -200,8 +245,10 @@ export class Lifecycle implements Session {
       pid: info.pid,
       namespace: options.namespace,
     };
-    // Void, like the official SDKs (§1.2): a name conflict arrives as `registrationrejected`.
-    return { type: 'invokefunction', function_id: ANNOUNCE_FUNCTION, data, action: { type: 'void' } };
+    // Synchronous, unlike the official SDKs' void announce (§1.2): the answer tells `ready()`
+    // that the registrations are applied, and a refusal becomes visible. A name conflict still
+    // arrives as `registrationrejected` + Close, and its `{success:false}` never (§8 item 6).
+    return { type: 'invokefunction', invocation_id: this.#announceId, function_id: ANNOUNCE_FUNCTION, data };
   }
 
   /** Fails the client for good and tells the connection to stop retrying. */
@@ -213,6 +260,7 @@ export class Lifecycle implements Session {
   #setFatal(error: IIIInvocationError): void {
     this.#fatal = error;
     this.#outbox.clear();
+    this.#settleReady(error);
     this.#ctx.pending.rejectAll(() => error);
     this.#ctx.events.emit('fatal', error);
   }

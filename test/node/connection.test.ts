@@ -26,6 +26,14 @@ async function rawServer(onConnection: (socket: WsSocket) => void): Promise<{ ur
   return { url: `ws://127.0.0.1:${port}`, server };
 }
 
+/** Answers the worker's announce like the engine does (§1.2); true when `message` was it. */
+function acceptAnnounce(socket: WsSocket, message: unknown): boolean {
+  const f = JSON.parse(String(message)) as Record<string, unknown>;
+  if (f.type !== 'invokefunction' || f.function_id !== 'engine::workers::register' || typeof f.invocation_id !== 'string') return false;
+  socket.send(JSON.stringify({ type: 'invocationresult', invocation_id: f.invocation_id, function_id: f.function_id, result: { success: true } }));
+  return true;
+}
+
 describe('reconnect', () => {
   it('engine restarts: calls in flight reject with CONNECTION_LOST, the worker reconnects and replays its registrations', async () => {
     const first = await engine();
@@ -115,9 +123,10 @@ describe('heartbeat', () => {
       connections++;
       const n = connections;
       socket.send(JSON.stringify({ type: 'workerregistered', worker_id: `00000000-0000-4000-8000-00000000000${n}`, reattach_token: 't' }));
-      // Never answers the pings.
+      // Accepts the announce (so ready() resolves), then never answers the pings.
       socket.on('message', (m) => {
         if (String(m) === '{"type":"ping"}') pings.push(n);
+        else acceptAnnounce(socket, m);
       });
     });
     const w = worker(url, { heartbeat: { intervalMs: 50, timeoutMs: 250 } });
@@ -135,6 +144,7 @@ describe('frame validation', () => {
       socket.send(JSON.stringify({ type: 'workerregistered', worker_id: '00000000-0000-4000-8000-000000000001', reattach_token: 't' }));
       socket.on('message', (m) => {
         const f = JSON.parse(String(m)) as Record<string, unknown>;
+        if (acceptAnnounce(socket, m)) return;
         if (f.type === 'invokefunction' && f.invocation_id) {
           socket.send('{"type":"invocationresult","invocation_id":42}');
           socket.send('{"type":"from-the-future"}');

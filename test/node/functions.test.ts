@@ -25,6 +25,22 @@ describe('registerWorker', () => {
     expect(w.workerId).toMatch(/^[0-9a-f-]{36}$/);
   });
 
+  it('after ready() the worker can call its own functions at once (the registrations are applied)', async () => {
+    // On the real engine an invoke read before the spawned announce drained the buffered
+    // registrations ends in function_not_found (§2.4 item 3). The single-threaded reference
+    // engine drains before it reads the next frame, so this cannot reproduce that race; it
+    // guards the user-visible promise, and the unit test "ready() waits for the answer to the
+    // announce" pins the mechanism.
+    const e = await engine();
+    for (let round = 0; round < 5; round++) {
+      const w = worker(e.url);
+      for (let i = 0; i < 20; i++) w.registerFunction(`own${round}::f${i}`, () => i);
+      await within(w.ready(), 5000, 'ready');
+      expect(await within(w.trigger({ function_id: `own${round}::f19`, payload: {}, timeoutMs: 3000 }), 4000)).toBe(19);
+      await w.shutdown();
+    }
+  });
+
   it('takes the address from env III_URL when none is given', async () => {
     const e = await engine();
     const before = process.env.III_URL;

@@ -16,27 +16,53 @@ function setup(options: InitOptions = {}, address = 'ws://engine.test:1/') {
   return { ...fake, client };
 }
 
-/** Open the socket and complete the handshake. */
-function connect(t: FakeTransport, workerId = 'w-1', token = 'tok-1') {
+/** The announce the client sent on `t` (§1.2). */
+function announceOf(t: FakeTransport) {
+  const frame = t.frames.find((f) => f.type === 'invokefunction' && f.function_id === 'engine::workers::register');
+  if (!frame) throw new Error('no announce sent');
+  return frame;
+}
+
+/** Open the socket and complete the handshake; `accept` answers the announce as the engine does. */
+function connect(t: FakeTransport, workerId = 'w-1', token = 'tok-1', accept = true) {
   t.open();
   t.register(workerId, token);
+  if (accept) {
+    const { invocation_id } = announceOf(t);
+    t.receive({ type: 'invocationresult', invocation_id, function_id: 'engine::workers::register', result: { success: true } });
+  }
 }
 
 const types = (t: FakeTransport) => t.frames.map((f) => (f.type === 'invokefunction' ? `invoke:${String(f.function_id)}` : String(f.type)));
 
 describe('client: opening sequence', () => {
-  it('announces the worker with engine::workers::register (void) first', () => {
+  it('announces the worker with a synchronous engine::workers::register first', () => {
     const { client, last } = setup({ workerDescription: 'd', namespace: 'ns1' });
     last().open();
     const [announce] = last().frames;
     expect(announce).toEqual({
       type: 'invokefunction',
+      invocation_id: expect.stringMatching(/^[0-9a-f-]{36}$/),
       function_id: 'engine::workers::register',
       data: { runtime: 'fake', version: expect.any(String), name: 'unit', description: 'd', os: 'fake-os', pid: 42, isolation: null, namespace: 'ns1' },
-      action: { type: 'void' },
     });
-    expect(announce).not.toHaveProperty('invocation_id');
+    expect(announce).not.toHaveProperty('action');
     void client.shutdown();
+  });
+
+  it('ready() waits for the answer to the announce, not for workerregistered', async () => {
+    const { client, last } = setup();
+    let ready = false;
+    void client.ready().then(() => (ready = true));
+    connect(last(), 'w-1', 'tok-1', false);
+    await flush(5);
+    expect(client.connectionState).toBe('connected');
+    expect(ready).toBe(false);
+    const { invocation_id } = announceOf(last());
+    last().receive({ type: 'invocationresult', invocation_id, function_id: 'engine::workers::register', result: { success: true } });
+    await flush(5);
+    expect(ready).toBe(true);
+    await client.shutdown();
   });
 
   it('on reconnect: reattach, announce, trigger types, functions, triggers, then queued calls and unregisters', async () => {
@@ -153,12 +179,13 @@ describe('client: every request settles', () => {
 describe('client: fatal rejections and auth', () => {
   it('WORKER_NAMESPACE_CONFLICT is fatal: failed, pending rejected, no reconnect', async () => {
     const { client, last, clock, transports } = setup();
-    connect(last());
-    const p = client.trigger({ function_id: 'f' });
     const ready = client.ready();
-    await ready;
+    // The engine answers a conflicting announce with the rejection and Close, never a result (§8 item 6).
+    connect(last(), 'w-1', 'tok-1', false);
+    const p = client.trigger({ function_id: 'f' });
     last().receive({ type: 'registrationrejected', code: 'WORKER_NAMESPACE_CONFLICT', namespace: 'default', worker_name: 'unit', owner_worker_id: 'o-1' });
     const err = await p.catch((e: unknown) => e);
+    await expect(ready).rejects.toBe(err);
     expect(err).toBeInstanceOf(RegistrationRejectedError);
     expect((err as Error).message).toBe('WORKER_NAMESPACE_CONFLICT: registration rejected for worker "unit" in namespace "default" (already owned by worker o-1)');
     expect(client.connectionState).toBe('failed');
@@ -244,15 +271,19 @@ describe('client: inbound frames', () => {
     await client.shutdown();
   });
 
-  it('a refused worker announcement (error result nobody waits for) is surfaced as an error event', async () => {
+  it('a refused worker announcement rejects ready() and is surfaced as an error event', async () => {
     const { client, last } = setup();
     const errors: Error[] = [];
     client.on('error', (e) => errors.push(e));
-    connect(last());
-    last().receive({ type: 'invocationresult', invocation_id: 'random', function_id: 'engine::workers::register', error: { code: 'FORBIDDEN', message: 'namespace not allowed' } });
+    const ready = client.ready();
+    connect(last(), 'w-1', 'tok-1', false);
+    const { invocation_id } = announceOf(last());
+    last().receive({ type: 'invocationresult', invocation_id, function_id: 'engine::workers::register', error: { code: 'FORBIDDEN', message: 'namespace not allowed' } });
+    // An error result nobody waits for (a late answer) is not the announce: no event.
     last().receive({ type: 'invocationresult', invocation_id: 'late', function_id: 'other', error: { code: 'x', message: 'late' } });
     expect(errors).toHaveLength(1);
     expect(errors[0]).toMatchObject({ code: 'FORBIDDEN', message: expect.stringContaining('worker announcement refused') });
+    await expect(ready).rejects.toBe(errors[0]);
     await client.shutdown();
   });
 
