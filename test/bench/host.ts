@@ -1,0 +1,125 @@
+// A child process holding one side (caller or worker) of one client kind. The orchestrator
+// (run.ts) drives it over IPC, one request at a time, so each client runs in its own heap
+// and its CPU time can be read on its own (process.cpuUsage).
+//
+//   node --import tsx --expose-gc host.ts <kind> <caller|worker> <engineUrl>
+import { writeFileSync } from 'node:fs';
+import { Session } from 'node:inspector';
+import path from 'node:path';
+import { performance } from 'node:perf_hooks';
+import { startCaller, startWorker, waitCallable, type BenchCaller, type BenchWorker } from './clients.js';
+import { CLIENT_KINDS, fnId, gcNow, memSample, payloadFor, type ClientKind, type HostRequest, type RoundResult } from './common.js';
+
+const [kindArg, role, url] = process.argv.slice(2);
+const kind = kindArg as ClientKind;
+if (!CLIENT_KINDS.includes(kind) || (role !== 'caller' && role !== 'worker') || !url) {
+  console.error('usage: host.ts <kind> <caller|worker> <engineUrl>');
+  process.exit(2);
+}
+const prefix = `bench.${kind}`;
+/** Whose echo function the caller calls: its own worker's unless BENCH_TARGET names another client kind (mixed pairs). */
+const target = (process.env.BENCH_TARGET as ClientKind | undefined) ?? kind;
+
+function reply(msg: unknown): void {
+  process.send?.(msg);
+}
+
+async function seq(caller: BenchCaller, n: number): Promise<RoundResult> {
+  const fid = fnId(target, 'echo');
+  const latUs = new Array<number>(n);
+  const t0 = performance.now();
+  for (let i = 0; i < n; i++) {
+    const s = performance.now();
+    await caller.call(fid, payloadFor(i));
+    latUs[i] = (performance.now() - s) * 1000;
+  }
+  return { calls: n, ms: performance.now() - t0, latUs };
+}
+
+async function pipe(caller: BenchCaller, n: number, depth: number): Promise<RoundResult> {
+  const fid = fnId(target, 'echo');
+  let next = 0;
+  const lane = async (): Promise<void> => {
+    for (let i = next++; i < n; i = next++) await caller.call(fid, payloadFor(i));
+  };
+  const t0 = performance.now();
+  await Promise.all(Array.from({ length: Math.min(depth, n) }, lane));
+  return { calls: n, ms: performance.now() - t0 };
+}
+
+async function main(): Promise<void> {
+  let caller: BenchCaller | undefined;
+  let worker: BenchWorker | undefined;
+  try {
+    if (role === 'worker') worker = await startWorker(kind, url!, `bench-${kind}-worker-${process.pid}`, prefix);
+    else {
+      caller = await startCaller(kind, url!, `bench-${kind}-caller-${process.pid}`);
+      await waitCallable(caller, fnId(target, 'echo'));
+    }
+  } catch (e) {
+    reply({ ready: false, error: String((e as Error)?.stack ?? e) });
+    return;
+  }
+  // --profile: sample the CPU from here on (after start-up and module loading) until 'stop';
+  // the same V8 profiler and .cpuprofile format as `node --cpu-prof`, without the start-up noise.
+  const profDir = process.env.BENCH_PROFILE_DIR;
+  const session = profDir ? new Session() : undefined;
+  const post = (method: string, params?: object): Promise<unknown> =>
+    new Promise((resolve, reject) => session!.post(method, params ?? {}, (err, res) => (err ? reject(err) : resolve(res))));
+  if (session) {
+    session.connect();
+    await post('Profiler.enable');
+    await post('Profiler.setSamplingInterval', { interval: 100 });
+    await post('Profiler.start');
+  }
+  reply({ ready: true, pid: process.pid });
+
+  // Requests are handled strictly one after another.
+  let chain = Promise.resolve();
+  process.on('message', (raw: { id: number; req: HostRequest }) => {
+    chain = chain.then(async () => {
+      const { id, req } = raw;
+      try {
+        let value: unknown;
+        switch (req.op) {
+          case 'seq':
+            value = await seq(caller!, req.n);
+            break;
+          case 'pipe':
+            value = await pipe(caller!, req.n, req.depth);
+            break;
+          case 'channel': {
+            const t0 = performance.now();
+            const got = await caller!.channel(req.direction, req.bytes, prefix);
+            const ms = performance.now() - t0;
+            if (got !== req.bytes) throw new Error(`channel moved ${got} of ${req.bytes} bytes`);
+            value = { calls: 1, ms, bytes: got } satisfies RoundResult;
+            break;
+          }
+          case 'mem':
+            gcNow();
+            value = memSample();
+            break;
+          case 'cpu':
+            value = process.cpuUsage();
+            break;
+          case 'stop':
+            if (session) {
+              const { profile } = (await post('Profiler.stop')) as { profile: unknown };
+              writeFileSync(path.join(profDir!, `${kind}-${role}.cpuprofile`), JSON.stringify(profile));
+            }
+            await Promise.race([(caller ?? worker)?.close(), new Promise((r) => setTimeout(r, 3000))]);
+            reply({ id, ok: true, value: null });
+            setTimeout(() => process.exit(0), 50);
+            return;
+        }
+        reply({ id, ok: true, value });
+      } catch (e) {
+        reply({ id, ok: false, error: String((e as Error)?.stack ?? e) });
+      }
+    });
+  });
+  process.on('disconnect', () => process.exit(0));
+}
+
+void main();
