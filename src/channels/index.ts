@@ -5,7 +5,7 @@
 export { ChannelReader } from './reader.js';
 export { ChannelWriter } from './writer.js';
 export { channelUrl } from './url.js';
-export { materializeChannelRefs } from './materialize.js';
+export { containsChannelRef, materializeChannelRefs } from './materialize.js';
 export { ChannelAbortedError, ABORT_FRAME_TYPE } from './abort.js';
 export { MAX_FRAME_BYTES } from './frames.js';
 export {

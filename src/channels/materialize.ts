@@ -10,6 +10,31 @@ function isPlainObject(value: object): boolean {
   return proto === Object.prototype || proto === null;
 }
 
+/** Past this depth the scan stops and answers "maybe" (the full walk handles cycles). */
+const SCAN_DEPTH = 64;
+
+function scan(value: unknown, depth: number): boolean {
+  if (value === null || typeof value !== 'object') return false;
+  if (depth > SCAN_DEPTH) return true;
+  if (Array.isArray(value)) {
+    for (let i = 0; i < value.length; i++) if (scan(value[i], depth + 1)) return true;
+    return false;
+  }
+  if (!isPlainObject(value)) return false;
+  if (isChannelRef(value)) return true;
+  // for-in uses V8's enum cache: no key array is built.
+  for (const key in value) if (scan((value as Record<string, unknown>)[key], depth + 1)) return true;
+  return false;
+}
+
+/**
+ * Whether `data` may hold a ref (§4.6). Allocates nothing, so the common payload without refs
+ * costs one pass of typeof checks instead of the copy `materializeChannelRefs` makes.
+ */
+export function containsChannelRef(data: unknown): boolean {
+  return scan(data, 0);
+}
+
 /**
  * A copy of `data` in which every ref inside plain objects and arrays is replaced by
  * `create(ref)`. Non-plain objects (class instances, Dates, typed arrays, Maps, readers already
@@ -36,8 +61,10 @@ export function materializeChannelRefs(data: unknown, create: (ref: StreamChanne
     const out: Record<string, unknown> = {};
     seen.set(value, out);
     for (const [key, item] of Object.entries(value)) {
-      // defineProperty, not assignment: a JSON key "__proto__" must stay data, not a prototype.
-      Object.defineProperty(out, key, { value: walk(item), enumerable: true, writable: true, configurable: true });
+      // Assignment is V8's fast path; only a key "__proto__" needs defineProperty to stay data
+      // instead of becoming the prototype.
+      if (key === '__proto__') Object.defineProperty(out, key, { value: walk(item), enumerable: true, writable: true, configurable: true });
+      else out[key] = walk(item);
     }
     return out;
   };

@@ -1,7 +1,14 @@
 /**
  * The table of calls waiting for an `invocationresult` (PRACTICES.md 8: every request settles).
- * Each entry owns its timeout timer and its abort listener; every way out of the table
- * (result, timeout, abort, lost socket, shutdown) goes through `#remove`, which releases both.
+ * Every way out of the table (result, timeout, abort, lost socket, shutdown) goes through
+ * `#remove`, which releases the entry's abort listener.
+ *
+ * Timeouts: one platform timer for the whole table, armed for the earliest deadline, instead of
+ * one timer per call (a Node `Timeout` and its closure cost ~300 bytes per pending call, a third
+ * of the entry). Deadlines wait in one queue per timeout value; within a queue they only grow
+ * while the clock only moves forward, so the head is always the next to expire. A wall clock
+ * stepped back makes a later call wait behind the head: it then times out late by the step,
+ * never early. Settled calls leave their queue lazily; a queue is compacted when stale items outnumber live ones.
  */
 import type { Platform, TimerHandle } from '../platform.js';
 import { ErrorCode, IIIInvocationError, IIITimeoutError } from '../errors.js';
@@ -15,7 +22,9 @@ interface Entry {
   functionId: string;
   /** Written to a socket: its result can only come back on that socket (§3.13). */
   sent: boolean;
-  timer: TimerHandle | undefined;
+  /** Platform time at which the call times out; `Infinity` for none. */
+  deadline: number;
+  timeoutMs: number;
   resolve(value: unknown): void;
   reject(reason: unknown): void;
   signal: AbortSignal | undefined;
@@ -29,9 +38,24 @@ export interface AddCall {
   signal?: AbortSignal;
 }
 
+/** Calls of one timeout value in deadline order: parallel arrays, consumed from `head`. */
+interface DeadlineQueue {
+  ids: string[];
+  deadlines: number[];
+  head: number;
+}
+
+/** Below this many consumed items a queue is not worth compacting. */
+const COMPACT_MIN = 1024;
+
 export class PendingCalls {
   readonly #platform: Platform;
   readonly #entries = new Map<string, Entry>();
+  readonly #queues = new Map<number, DeadlineQueue>();
+  /** Entries with a finite deadline; the timer is released when it drops to 0. */
+  #timed = 0;
+  #timer: TimerHandle | undefined;
+  #timerAt = Infinity;
 
   constructor(platform: Platform) {
     this.#platform = platform;
@@ -56,26 +80,97 @@ export class PendingCalls {
         reject(signal.reason);
         return;
       }
-      const timer =
-        call.timeoutMs > MAX_TIMER_MS
-          ? undefined
-          : this.#platform.setTimeout(() => {
-              this.#settle(
-                call.id,
-                new IIITimeoutError({
-                  code: ErrorCode.Timeout,
-                  message: `invocation timed out after ${call.timeoutMs}ms`,
-                  function_id: call.functionId,
-                }),
-              );
-            }, call.timeoutMs);
-      const entry: Entry = { functionId: call.functionId, sent: false, timer, resolve, reject, signal, onAbort: undefined };
+      const deadline = call.timeoutMs > MAX_TIMER_MS ? Infinity : this.#platform.now() + call.timeoutMs;
+      const entry: Entry = { functionId: call.functionId, sent: false, deadline, timeoutMs: call.timeoutMs, resolve, reject, signal, onAbort: undefined };
       if (signal) {
         entry.onAbort = () => this.#settle(call.id, signal.reason);
         signal.addEventListener('abort', entry.onAbort, { once: true });
       }
       this.#entries.set(call.id, entry);
+      if (deadline !== Infinity) {
+        this.#timed++;
+        let q = this.#queues.get(call.timeoutMs);
+        if (!q) {
+          q = { ids: [], deadlines: [], head: 0 };
+          this.#queues.set(call.timeoutMs, q);
+        }
+        q.ids.push(call.id);
+        q.deadlines.push(deadline);
+        this.#arm(deadline);
+      }
     });
+  }
+
+  /** Makes sure the timer fires no later than `deadline`. */
+  #arm(deadline: number): void {
+    if (deadline >= this.#timerAt) return;
+    if (this.#timer !== undefined) this.#platform.clearTimeout(this.#timer);
+    this.#timerAt = deadline;
+    this.#timer = this.#platform.setTimeout(() => this.#expire(), Math.max(0, deadline - this.#platform.now()));
+  }
+
+  #disarm(): void {
+    if (this.#timer !== undefined) this.#platform.clearTimeout(this.#timer);
+    this.#timer = undefined;
+    this.#timerAt = Infinity;
+  }
+
+  /** Settles every call whose deadline has passed, then re-arms for the next one. */
+  #expire(): void {
+    this.#timer = undefined;
+    this.#timerAt = Infinity;
+    const now = this.#platform.now();
+    let next = Infinity;
+    for (const [ms, q] of this.#queues) {
+      while (q.head < q.ids.length) {
+        const id = q.ids[q.head]!;
+        const deadline = q.deadlines[q.head]!;
+        const entry = this.#entries.get(id);
+        if (entry === undefined || entry.deadline !== deadline) {
+          q.head++;
+          continue;
+        }
+        if (deadline > now) break;
+        q.head++;
+        this.#settle(
+          id,
+          new IIITimeoutError({ code: ErrorCode.Timeout, message: `invocation timed out after ${entry.timeoutMs}ms`, function_id: entry.functionId }),
+        );
+      }
+      if (q.head >= q.ids.length) this.#queues.delete(ms);
+      else next = Math.min(next, q.deadlines[q.head]!);
+    }
+    if (next !== Infinity && this.#timed > 0) this.#arm(next);
+  }
+
+  /** Drops settled calls from the front of their queue; compacts a queue that is mostly stale. */
+  #trim(entry: Entry): void {
+    const q = this.#queues.get(entry.timeoutMs);
+    if (!q) return;
+    while (q.head < q.ids.length && !this.#entries.has(q.ids[q.head]!)) q.head++;
+    const left = q.ids.length - q.head;
+    if (left === 0) {
+      this.#queues.delete(entry.timeoutMs);
+      return;
+    }
+    if (q.head > COMPACT_MIN && q.head * 2 > q.ids.length) {
+      q.ids = q.ids.slice(q.head);
+      q.deadlines = q.deadlines.slice(q.head);
+      q.head = 0;
+    } else if (left > COMPACT_MIN && left > 2 * this.#timed) {
+      // Out-of-order results behind a slow head: keep only the live items, in order.
+      const ids: string[] = [];
+      const deadlines: number[] = [];
+      for (let i = q.head; i < q.ids.length; i++) {
+        if (this.#entries.has(q.ids[i]!)) {
+          ids.push(q.ids[i]!);
+          deadlines.push(q.deadlines[i]!);
+        }
+      }
+      q.ids = ids;
+      q.deadlines = deadlines;
+      q.head = 0;
+    }
   }
 
   markSent(id: string): void {
@@ -113,7 +208,14 @@ export class PendingCalls {
     const entry = this.#entries.get(id);
     if (!entry) return undefined;
     this.#entries.delete(id);
-    if (entry.timer !== undefined) this.#platform.clearTimeout(entry.timer);
+    if (entry.deadline !== Infinity) {
+      this.#timed--;
+      if (this.#timed === 0) {
+        // Nothing left to time out: no timer may keep the process (or the fake clock) busy.
+        this.#disarm();
+        this.#queues.clear();
+      } else this.#trim(entry);
+    }
     if (entry.signal && entry.onAbort) entry.signal.removeEventListener('abort', entry.onAbort);
     return entry;
   }

@@ -13,6 +13,37 @@ export type DecodeResult =
 
 let decoder: TextDecoder | undefined;
 
+const isStr = (x: unknown): boolean => typeof x === 'string';
+const isOptStr = (x: unknown): boolean => x === undefined || x === null || typeof x === 'string';
+const INVOKE_KEYS = ['type', 'invocation_id', 'function_id', 'data', 'traceparent', 'baggage', 'metadata'] as const;
+const RESULT_KEYS = ['type', 'invocation_id', 'function_id', 'result', 'error', 'traceparent', 'baggage'] as const;
+const ERROR_KEYS = ['code', 'message', 'stacktrace'] as const;
+
+/** The known keys that are present, as valibot's object schemas output them (unknown keys dropped). */
+function pick(f: Record<string, unknown>, keys: readonly string[]): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const k of keys) if (k in f) out[k] = f[k];
+  return out;
+}
+
+/**
+ * The two frames of every call, checked by hand with the rules of their schemas in frames.ts
+ * (InvokeFunctionSchema, InvocationResultSchema, ErrorBodySchema): valibot costs about as much
+ * as JSON.parse of a small frame, this a few typeof checks. A frame that fails here is not
+ * rejected: valibot then decides and words the error.
+ */
+function hotFrame(type: string, f: Record<string, unknown>): Record<string, unknown> | undefined {
+  if (!isStr(f.function_id) || !isOptStr(f.traceparent) || !isOptStr(f.baggage)) return undefined;
+  if (type === 'invokefunction') return isOptStr(f.invocation_id) ? pick(f, INVOKE_KEYS) : undefined;
+  if (type !== 'invocationresult' || !isStr(f.invocation_id)) return undefined;
+  const e = f.error;
+  if (e === undefined || e === null) return pick(f, RESULT_KEYS);
+  if (typeof e !== 'object' || Array.isArray(e)) return undefined;
+  const b = e as Record<string, unknown>;
+  if (!isStr(b.code) || !isStr(b.message) || !isOptStr(b.stacktrace)) return undefined;
+  return { ...pick(f, RESULT_KEYS), error: pick(b, ERROR_KEYS) };
+}
+
 export function decodeFrame(data: string | Uint8Array): DecodeResult {
   let text: string;
   if (typeof data === 'string') {
@@ -34,6 +65,8 @@ export function decodeFrame(data: string | Uint8Array): DecodeResult {
   }
   const type = (parsed as { type?: unknown }).type;
   if (typeof type !== 'string') return { kind: 'invalid', message: 'frame has no string "type"' };
+  const hot = type === 'invokefunction' || type === 'invocationresult' ? hotFrame(type, parsed as Record<string, unknown>) : undefined;
+  if (hot) return { kind: 'frame', frame: hot as unknown as InboundFrame };
   const schema = Object.prototype.hasOwnProperty.call(inboundSchemas, type) ? inboundSchemas[type] : undefined;
   if (!schema) return { kind: 'ignored', type };
   const result = v.safeParse(schema, parsed);

@@ -63,4 +63,34 @@ describe('inbound frame validation', () => {
     expect(MessageType.TriggerRegistrationResult).toBe('triggerregistrationresult');
     expect(MessageType.Reattach).toBe('reattach');
   });
+  // decodeFrame checks the two frames of every call by hand (codec.ts hotFrame) and hands
+  // anything that fails to valibot. Both must reach the same verdict and the same output.
+  it('the hand check of invokefunction / invocationresult agrees with the valibot schemas', async () => {
+    const v = await import('valibot');
+    const { InvokeFunctionSchema, InvocationResultSchema } = await import('../../src/protocol/frames.js');
+    const cases: Record<string, unknown>[] = [
+      { type: 'invokefunction', invocation_id: 'i', function_id: 'f', data: { a: 1 }, extra: true },
+      { type: 'invokefunction', function_id: 'f' },
+      { type: 'invokefunction', invocation_id: null, function_id: 'f', traceparent: null, baggage: 'b', metadata: [1] },
+      { type: 'invokefunction', invocation_id: 5, function_id: 'f' },
+      { type: 'invokefunction', invocation_id: 'i', function_id: 7 },
+      { type: 'invokefunction', invocation_id: 'i', function_id: 'f', traceparent: 3 },
+      { type: 'invocationresult', invocation_id: 'i', function_id: 'f', result: [1, 2] },
+      { type: 'invocationresult', invocation_id: 'i', function_id: 'f', error: null, result: 0 },
+      { type: 'invocationresult', invocation_id: 'i', function_id: 'f', error: { code: 'c', message: 'm', stacktrace: 's', x: 1 } },
+      { type: 'invocationresult', invocation_id: 'i', function_id: 'f', error: { code: 'c', message: 'm', stacktrace: 9 } },
+      { type: 'invocationresult', invocation_id: 'i', function_id: 'f', error: { code: 'c' } },
+      { type: 'invocationresult', invocation_id: 'i', function_id: 'f', error: [] },
+      { type: 'invocationresult', invocation_id: 'i', function_id: 'f', error: 'boom' },
+      { type: 'invocationresult', invocation_id: null, function_id: 'f' },
+      { type: 'invocationresult', invocation_id: 'i', function_id: 'f', baggage: {} },
+    ];
+    for (const frame of cases) {
+      const schema = frame.type === 'invokefunction' ? InvokeFunctionSchema : InvocationResultSchema;
+      const expected = v.safeParse(schema, frame);
+      const got = decodeFrame(JSON.stringify(frame));
+      expect(got.kind, JSON.stringify(frame)).toBe(expected.success ? 'frame' : 'invalid');
+      if (expected.success && got.kind === 'frame') expect(got.frame, JSON.stringify(frame)).toEqual(expected.output);
+    }
+  });
 });

@@ -103,4 +103,54 @@ describe('pending-call table', () => {
     table.resolveFrame(result('a', { result: 'late but fine' }));
     await expect(p).resolves.toBe('late but fine');
   });
+  it('times out each call at its own deadline with one shared timer, across timeout values and out-of-order results', async () => {
+    const { platform, clock } = fakePlatform();
+    const table = new PendingCalls(platform);
+    const settled: string[] = [];
+    const track = (id: string, p: Promise<unknown>) =>
+      p.then(
+        () => settled.push(`${id}:ok`),
+        (e: unknown) => settled.push(`${id}:${(e as IIIInvocationError).code}`),
+      );
+    track('long', table.add({ id: 'long', functionId: 'f', timeoutMs: 1000 }));
+    clock.advance(100);
+    track('short', table.add({ id: 'short', functionId: 'f', timeoutMs: 300 })); // due at 400
+    track('mid', table.add({ id: 'mid', functionId: 'f', timeoutMs: 1000 })); // due at 1100
+    track('answered', table.add({ id: 'answered', functionId: 'f', timeoutMs: 1000 })); // due at 1100
+    expect(clock.pending).toBe(1);
+    table.resolveFrame(result('answered', { result: 1 }));
+    clock.advance(299); // t = 399
+    await flush();
+    expect(settled).toEqual(['answered:ok']);
+    clock.advance(1); // t = 400
+    await flush();
+    expect(settled).toEqual(['answered:ok', 'short:TIMEOUT']);
+    clock.advance(600); // t = 1000
+    await flush();
+    expect(settled).toEqual(['answered:ok', 'short:TIMEOUT', 'long:TIMEOUT']);
+    clock.advance(99);
+    await flush();
+    expect(table.has('mid')).toBe(true);
+    clock.advance(1); // t = 1100
+    await flush();
+    expect(settled.at(-1)).toBe('mid:TIMEOUT');
+    expect(table.size).toBe(0);
+    expect(clock.pending).toBe(0);
+  });
+
+  it('thousands of calls answered out of order leave no stale deadline behind', async () => {
+    const { platform, clock } = fakePlatform();
+    const table = new PendingCalls(platform);
+    const ids = Array.from({ length: 5000 }, (_, i) => `c${i}`);
+    const ps = ids.map((id) => table.add({ id, functionId: 'f', timeoutMs: 1000 }));
+    // Answer all but the first and last, newest first, so the queue head stays live while its tail empties.
+    for (let i = ids.length - 2; i >= 1; i--) table.resolveFrame(result(ids[i]!, { result: i }));
+    expect(table.size).toBe(2);
+    clock.advance(1000);
+    await expect(ps[0]).rejects.toBeInstanceOf(IIITimeoutError);
+    await expect(ps.at(-1)).rejects.toBeInstanceOf(IIITimeoutError);
+    await expect(ps[1]).resolves.toBe(1);
+    expect(table.size).toBe(0);
+    expect(clock.pending).toBe(0);
+  });
 });
