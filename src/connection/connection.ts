@@ -15,9 +15,18 @@ export type IIIConnectionState = 'disconnected' | 'connecting' | 'connected' | '
 export interface HeartbeatOptions {
   /** How often a JSON `{"type":"ping"}` is sent (the engine answers `pong`, §3.10). @default 20000 */
   intervalMs: number;
-  /** With no inbound frame for this long the socket is presumed dead and replaced. @default 60000 */
+  /**
+   * With no inbound frame for this long, and a ping left unanswered, the socket is presumed dead
+   * and replaced. @default 60000
+   */
   timeoutMs: number;
 }
+
+/**
+ * How long a ping may go unanswered before a liveness check fails: the heartbeat interval, at
+ * most this. A healthy engine answers at once (§3.10); the cap keeps a resume check short.
+ */
+export const LIVENESS_ANSWER_MS = 10_000;
 
 export interface ConnectionOptions {
   url: string;
@@ -82,6 +91,10 @@ export class Connection {
   #attempt = 0;
   #everRegistered = false;
   #lastInboundAt = 0;
+  /** When the oldest ping that no inbound frame has followed yet was sent. */
+  #askedAt: number | undefined;
+  /** A liveness check (resume hint, or silence we may have caused) waits for its answer. */
+  #probing = false;
   #unsubscribeResume: (() => void) | undefined;
 
   constructor(options: ConnectionOptions, handlers: ConnectionHandlers) {
@@ -130,6 +143,8 @@ export class Connection {
     const { platform, heartbeat } = this.#o;
     const now = platform.now();
     this.#lastInboundAt = now;
+    this.#askedAt = undefined;
+    this.#probing = false;
     this.#everRegistered = true;
     this.#enter(
       {
@@ -203,6 +218,8 @@ export class Connection {
         onMessage: (data) => {
           if (!isCurrent()) return;
           this.#lastInboundAt = platform.now();
+          this.#askedAt = undefined;
+          this.#probing = false;
           this.#h.onFrame(data);
         },
         onError: () => {
@@ -262,29 +279,69 @@ export class Connection {
     this.#enter({ kind: 'waiting', retryTimer }, { state: 'reconnecting', error, attempt: this.#attempt, delayMs });
   }
 
-  /** The platform says the network or page is back: skip the rest of the wait. */
+  /**
+   * The platform says the network or the page is back. Waiting: skip the rest of the backoff.
+   * Connected: the socket may have died while we were away (a laptop lid, a lost network), so
+   * check it now instead of at the next idle deadline.
+   */
   #resume(): void {
     if (this.#phase.kind === 'waiting') this.#dial();
+    else if (this.#phase.kind === 'registered' && this.#o.heartbeat) this.#probe();
+  }
+
+  #sendPing(): void {
+    this.#askedAt ??= this.#o.platform.now();
+    this.send(PING_FRAME);
   }
 
   #ping(): void {
     const p = this.#phase;
     if (p.kind !== 'registered' || !this.#o.heartbeat) return;
-    this.send(PING_FRAME);
+    this.#sendPing();
     p.pingTimer = this.#o.platform.setTimeout(() => this.#ping(), this.#o.heartbeat.intervalMs);
   }
 
-  /** One timer per idle deadline, re-armed lazily: an inbound frame costs one `now()`, no timer churn. */
+  /** Ping now and judge the socket by the answer, within the answer window. */
+  #probe(): void {
+    const p = this.#phase;
+    const hb = this.#o.heartbeat;
+    if (p.kind !== 'registered' || !hb) return;
+    this.#probing = true;
+    this.#sendPing();
+    if (p.idleTimer !== undefined) this.#o.platform.clearTimeout(p.idleTimer);
+    p.idleTimer = this.#o.platform.setTimeout(() => this.#checkIdle(), this.#answerMs(hb));
+  }
+
+  #answerMs(hb: HeartbeatOptions): number {
+    return Math.min(hb.intervalMs, hb.timeoutMs, LIVENESS_ANSWER_MS);
+  }
+
+  /**
+   * One timer per idle deadline, re-armed lazily: an inbound frame costs one `now()`, no timer
+   * churn. Silence alone does not condemn the socket: a hidden browser tab runs its timers late
+   * (once a minute when throttled hard), so our own pings may not have gone out. The engine is
+   * blamed only for a ping it had the answer window to answer and did not.
+   */
   #checkIdle(): void {
     const p = this.#phase;
     const hb = this.#o.heartbeat;
     if (p.kind !== 'registered' || !hb) return;
-    const idle = this.#o.platform.now() - this.#lastInboundAt;
-    if (idle >= hb.timeoutMs) {
-      this.#lost(new Error(`no frame from the engine for ${idle}ms (heartbeat timeout)`), CLOSE_HEARTBEAT_TIMEOUT);
+    const now = this.#o.platform.now();
+    const idle = now - this.#lastInboundAt;
+    const silent = idle >= hb.timeoutMs;
+    const answerMs = this.#answerMs(hb);
+    const waited = this.#askedAt === undefined ? undefined : now - this.#askedAt;
+    if (waited !== undefined && waited >= answerMs && (silent || this.#probing)) {
+      const why = silent ? `no frame from the engine for ${idle}ms` : `no answer to a liveness ping for ${waited}ms`;
+      this.#lost(new Error(`${why} (heartbeat timeout)`), CLOSE_HEARTBEAT_TIMEOUT);
       return;
     }
-    p.idleTimer = this.#o.platform.setTimeout(() => this.#checkIdle(), hb.timeoutMs - idle);
+    if (silent && waited === undefined) {
+      this.#probe();
+      return;
+    }
+    const delay = waited !== undefined && (silent || this.#probing) ? answerMs - waited : hb.timeoutMs - idle;
+    p.idleTimer = this.#o.platform.setTimeout(() => this.#checkIdle(), delay);
   }
 
   #enter(next: Phase, change?: StateChange, closeCode = 1000): void {

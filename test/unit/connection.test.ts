@@ -3,8 +3,10 @@ import { Connection, type StateChange } from '../../src/connection/index.js';
 import { DEFAULT_RECONNECT } from '../../src/options.js';
 import { fakePlatform } from './fakes.js';
 
-function setup(overrides: { maxRetries?: number; heartbeat?: false | { intervalMs: number; timeoutMs: number } } = {}) {
-  const fake = fakePlatform();
+function setup(
+  overrides: { maxRetries?: number; heartbeat?: false | { intervalMs: number; timeoutMs: number }; onResume?: (cb: () => void) => () => void } = {},
+) {
+  const fake = fakePlatform(overrides.onResume ? { onResume: overrides.onResume } : {});
   const states: StateChange[] = [];
   const events: string[] = [];
   const conn = new Connection(
@@ -152,6 +154,57 @@ describe('Connection state machine', () => {
     expect(events.some((e) => /heartbeat timeout/.test(e))).toBe(true);
     clock.advance(1000);
     expect(transports).toHaveLength(2);
+  });
+
+  it('a hidden tab whose timers ran late is not taken for a dead engine', () => {
+    const { conn, last, clock, transports } = setup();
+    conn.start();
+    last().open();
+    conn.markRegistered();
+    // Two minutes with no timer run (throttled tab): no ping went out, so nothing came back.
+    clock.jump(120_000);
+    clock.advance(0);
+    expect(transports).toHaveLength(1);
+    expect(conn.state).toBe('connected');
+    expect(last().sent.at(-1)).toBe('{"type":"ping"}');
+    last().receive({ type: 'pong' });
+    clock.advance(30_000);
+    expect(transports).toHaveLength(1);
+    expect(conn.state).toBe('connected');
+  });
+
+  it('after a late wake-up, an engine that does not answer the ping is still caught', () => {
+    const { conn, last, clock, transports, events } = setup();
+    conn.start();
+    last().open();
+    conn.markRegistered();
+    clock.jump(120_000);
+    clock.advance(9_999);
+    expect(conn.state).toBe('connected');
+    clock.advance(1);
+    expect(transports[0]!.closedWith?.code).toBe(4001);
+    expect(events.some((e) => /heartbeat timeout/.test(e))).toBe(true);
+  });
+
+  it('a resume hint (online, tab visible) checks a connected socket at once', () => {
+    let resume: (() => void) | undefined;
+    const { conn, last, clock, transports, events } = setup({ onResume: (cb) => ((resume = cb), () => (resume = undefined)) });
+    conn.start();
+    last().open();
+    conn.markRegistered();
+    clock.advance(1_000);
+    resume!();
+    expect(last().sent).toEqual(['{"type":"ping"}']);
+    last().receive({ type: 'pong' });
+    clock.advance(15_000);
+    expect(conn.state).toBe('connected');
+    // Again, and this time the socket is dead: found within the answer window, not after 60 s.
+    resume!();
+    clock.advance(9_999);
+    expect(conn.state).toBe('connected');
+    clock.advance(1);
+    expect(transports[0]!.closedWith?.code).toBe(4001);
+    expect(events.some((e) => /no answer to a liveness ping for 10000ms/.test(e))).toBe(true);
   });
 
   it('heartbeat: false arms no timers once connected', () => {

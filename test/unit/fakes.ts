@@ -42,6 +42,14 @@ export class FakeClock {
     this.#now = end;
   }
 
+  /**
+   * Moves time forward WITHOUT firing timers, as in a suspended machine or a hidden browser tab
+   * whose timers are throttled; the next `advance()` fires everything overdue, late.
+   */
+  jump(ms: number): void {
+    this.#now += ms;
+  }
+
   get pending(): number {
     return this.timers.size;
   }
