@@ -98,7 +98,7 @@ export class III {
       // Only a refused function id leaves the worker running; anything else is fatal (§3.12).
       registrationrejected: (frame) =>
         frame.code === 'FUNCTION_NAMESPACE_CONFLICT' ? registrations.onFunctionRejected(frame) : lifecycle.onWorkerRejected(frame),
-      registertrigger: (frame) => void triggerTypes.onBindingDelivered(frame),
+      registertrigger: (frame) => triggerTypes.onBindingDelivered(frame),
       unregistertrigger: (frame) => triggerTypes.onBindingRemoved(frame),
       triggerregistrationresult: (frame) => registrations.onTriggerResult(frame),
       error: (frame) => lifecycle.onAuthError(frame.error.code, frame.error.message),

@@ -1,17 +1,30 @@
 /**
- * The provider side of trigger types (§3.7): registering a type, the bindings the engine
- * delivers to it and removes from it, the acks, and withdrawing the type.
+ * The provider side of trigger types (§3.7): registering a type and withdrawing it. The
+ * bindings the engine delivers to a type and removes from it, and their acks, live in
+ * bindings.ts, loaded with the first such frame.
  */
-import { ErrorCode } from '../errors.js';
-import { encodeFrame, type InboundRegisterTriggerFrame, type InboundUnregisterTriggerFrame } from '../protocol/index.js';
-import type { Binding, TriggerTypeEntry } from '../registry/index.js';
+import type { InboundRegisterTriggerFrame, InboundUnregisterTriggerFrame } from '../protocol/index.js';
+import type { TriggerTypeEntry } from '../registry/index.js';
+import { lazily } from '../lazy.js';
 import { toWireFormat } from '../schema.js';
 import type { RegisterTriggerTypeInput, TriggerHandler, TriggerTypeRef } from '../types.js';
 import { encodeOrThrow, notBlank } from './arguments.js';
-import { errorMessage, type ClientContext, type WorkerApi } from './context.js';
+import type { ClientContext, WorkerApi } from './context.js';
 import { sendRegistration } from './registrations.js';
 
 export type TriggerTypesContext = Pick<ClientContext, 'conn' | 'registry' | 'report' | 'session'>;
+
+/** bindings.ts, imported once. Frames reach it in arrival order (see `lazily`). */
+const bindings = lazily(() => import('./bindings.js'));
+
+/** Runs a provider callback; what it throws or rejects with becomes the `'error'` event. */
+export async function callQuietly(ctx: Pick<ClientContext, 'report'>, fn: () => unknown): Promise<void> {
+  try {
+    await fn();
+  } catch (err) {
+    ctx.report(err);
+  }
+}
 
 export class TriggerTypes {
   readonly #ctx: TriggerTypesContext;
@@ -77,60 +90,23 @@ export class TriggerTypes {
     const entry = registry.triggerTypes.get(input?.id);
     if (!entry) return;
     registry.triggerTypes.delete(entry.id);
-    const bindings = [...entry.bindings.values()];
+    const live = [...entry.bindings.values()];
     entry.bindings.clear();
-    for (const binding of bindings) void this.#callQuietly(() => entry.handler.unregisterTrigger(binding));
+    for (const binding of live) void callQuietly(this.#ctx, () => entry.handler.unregisterTrigger(binding));
   }
 
-  /** The engine hands us a binding of a type we provide; we answer with an ack (§3.7). */
-  async onBindingDelivered(frame: InboundRegisterTriggerFrame): Promise<void> {
-    const ack = (error?: { code: string; message: string }) => {
-      this.#ctx.conn.send(
-        encodeFrame({
-          type: 'triggerregistrationresult',
-          id: frame.id,
-          trigger_type: frame.trigger_type,
-          function_id: frame.function_id,
-          error, // undefined (dropped by JSON.stringify) for a success
-        }),
-      );
-    };
-    const type = this.#ctx.registry.triggerTypes.get(frame.trigger_type);
-    if (!type) {
-      ack({ code: ErrorCode.TriggerTypeNotFound, message: `trigger type "${frame.trigger_type}" is not provided by this worker` });
-      return;
-    }
-    const binding: Binding = { id: frame.id, function_id: frame.function_id, config: frame.config ?? null };
-    if (frame.metadata !== undefined && frame.metadata !== null) binding.metadata = frame.metadata;
-    if (frame.namespace) binding.namespace = frame.namespace;
-    if (frame.trigger_namespace) binding.trigger_namespace = frame.trigger_namespace;
-    const previous = type.bindings.get(frame.id);
-    type.bindings.set(frame.id, binding);
-    try {
-      // A known id is a replacement (§8 item 27): let the handler release the old one first.
-      if (previous) await this.#callQuietly(() => type.handler.unregisterTrigger(previous));
-      await type.handler.registerTrigger(binding);
-      ack();
-    } catch (err) {
-      if (type.bindings.get(frame.id) === binding) type.bindings.delete(frame.id);
-      ack({ code: ErrorCode.TriggerRegistrationFailed, message: errorMessage(err) });
-    }
+  /** The engine hands us a binding of a type we provide; bindings.ts answers it (§3.7). */
+  onBindingDelivered(frame: InboundRegisterTriggerFrame): void {
+    this.#withBindings((m) => m.deliverBinding(this.#ctx, frame));
   }
 
-  /** The engine's `unregistertrigger` carries only the binding id; its type is a hint (§2.3). */
+  /** The engine withdrew a binding (§2.3); the provider's `unregisterTrigger` runs for it. */
   onBindingRemoved(frame: InboundUnregisterTriggerFrame): void {
-    const found = this.#ctx.registry.findBinding(frame.id, frame.trigger_type);
-    if (!found) return;
-    found.type.bindings.delete(frame.id);
-    void this.#callQuietly(() => found.type.handler.unregisterTrigger(found.binding));
+    this.#withBindings((m) => m.removeBinding(this.#ctx, frame));
   }
 
-  /** Runs a provider callback; what it throws or rejects with becomes the `'error'` event. */
-  async #callQuietly(fn: () => unknown): Promise<void> {
-    try {
-      await fn();
-    } catch (err) {
-      this.#ctx.report(err);
-    }
+  /** A chunk that fails to load (the network went away) is reported like a provider error. */
+  #withBindings(use: (m: typeof import('./bindings.js')) => unknown): void {
+    bindings(use).catch((err: unknown) => this.#ctx.report(err));
   }
 }

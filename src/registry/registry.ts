@@ -61,18 +61,4 @@ export class Registry {
     for (const t of this.triggers.values()) frames.push(t.frame);
     return frames;
   }
-
-  /** Finds the binding an engine `unregistertrigger` names; `typeHint` is only a hint (§2.3). */
-  findBinding(id: string, typeHint?: string | null): { type: TriggerTypeEntry; binding: Binding } | undefined {
-    if (typeHint) {
-      const type = this.triggerTypes.get(typeHint);
-      const binding = type?.bindings.get(id);
-      if (type && binding) return { type, binding };
-    }
-    for (const type of this.triggerTypes.values()) {
-      const binding = type.bindings.get(id);
-      if (binding) return { type, binding };
-    }
-    return undefined;
-  }
 }

@@ -375,13 +375,15 @@ describe('client: inbound frames', () => {
     last().receive({ type: 'registertrigger', id: 'b1', trigger_type: 'tick', function_id: 'c::f', config: { every: 1 }, metadata: { m: 1 } });
     last().receive({ type: 'registertrigger', id: 'b2', trigger_type: 'tick', function_id: 'c::f', config: { bad: true } });
     last().receive({ type: 'registertrigger', id: 'b3', trigger_type: 'nope', function_id: 'c::f', config: null });
-    await flush(20);
+    // Bindings are handled by a module loaded with the first one (bindings.ts): wait for the acks.
+    const acked = () => last().frames.filter((f) => f.type === 'triggerregistrationresult');
+    await vi.waitFor(() => expect(acked()).toHaveLength(3));
     const acks = Object.fromEntries(last().frames.filter((f) => f.type === 'triggerregistrationresult').map((r) => [r.id, r]));
     expect(acks.b1).toEqual({ type: 'triggerregistrationresult', id: 'b1', trigger_type: 'tick', function_id: 'c::f' });
     expect(acks.b2).toMatchObject({ error: { code: 'trigger_registration_failed', message: 'bad config' } });
     expect(acks.b3).toMatchObject({ error: { code: 'trigger_type_not_found' } });
     last().receive({ type: 'unregistertrigger', id: 'b1', trigger_type: 'tick' });
-    await flush(20);
+    await vi.waitFor(() => expect(unregistered).toHaveLength(1));
     expect(unregistered).toEqual([{ id: 'b1', function_id: 'c::f', config: { every: 1 }, metadata: { m: 1 } }]);
     await client.shutdown();
   });
@@ -392,13 +394,13 @@ describe('client: inbound frames', () => {
     const ref = client.registerTriggerType({ id: 'tick', description: '' }, { registerTrigger() {}, unregisterTrigger: (b) => void unregistered.push(b.id) });
     connect(last());
     last().receive({ type: 'registertrigger', id: 'b1', trigger_type: 'tick', function_id: 'f', config: null });
-    await flush(20);
+    // Bindings are handled by a module loaded with the first one (bindings.ts): wait for the ack.
+    await vi.waitFor(() => expect(last().frames.at(-1)).toMatchObject({ type: 'triggerregistrationresult', id: 'b1' }));
     ref.unregister();
     await flush(20);
     expect(unregistered).toEqual(['b1']);
     last().receive({ type: 'registertrigger', id: 'b2', trigger_type: 'tick', function_id: 'f', config: null });
-    await flush(20);
-    expect(last().frames.at(-1)).toMatchObject({ id: 'b2', error: { code: 'trigger_type_not_found' } });
+    await vi.waitFor(() => expect(last().frames.at(-1)).toMatchObject({ id: 'b2', error: { code: 'trigger_type_not_found' } }));
     expect(last().frames.some((f) => f.type === 'unregistertriggertype')).toBe(false);
     last().drop();
     clock.advance(10);
