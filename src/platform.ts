@@ -29,6 +29,12 @@ export interface Transport {
    * until the runtime's own close timeout. Optional: where missing, `close()` is all there is.
    */
   terminate?(): void;
+  /**
+   * Resolves once at most `limit` bytes are left unsent (or `signal` aborts, or the socket
+   * closes), woken by the runtime's own write completions instead of a polling timer.
+   * Optional: only where the runtime reports them (Node's `ws` send callback).
+   */
+  whenBelow?(limit: number, signal?: AbortSignal): Promise<void>;
   /** Stop delivering inbound messages (receive backpressure), where the runtime allows it. */
   pause?(): void;
   resume?(): void;

@@ -30,8 +30,35 @@ export const connectNodeWebSocket: TransportFactory = (url, options, handlers) =
     closed = true;
     handlers.onClose(code, reason.toString());
   });
+  // Writers waiting for the socket to drain below their limit, woken by ws's per-frame write
+  // callbacks (that frame reached the kernel): no timer polling on Node.
+  let waiters: Array<{ limit: number; wake: () => void }> = [];
+  const onWritten = (): void => {
+    if (waiters.length === 0) return;
+    const left = ws.bufferedAmount;
+    const still: typeof waiters = [];
+    for (const w of waiters) (left <= w.limit ? w.wake() : still.push(w));
+    waiters = still;
+  };
+  ws.on('close', () => {
+    const all = waiters;
+    waiters = [];
+    for (const w of all) w.wake();
+  });
   const transport: Transport = {
-    send: (data) => ws.send(data),
+    // Only binary frames (channel data) ask for the callback: protocol frames cost what they did.
+    send: (data) => (typeof data === 'string' ? ws.send(data) : ws.send(data, onWritten)),
+    whenBelow: (limit, signal) => {
+      if (ws.readyState !== WebSocket.OPEN || ws.bufferedAmount <= limit || signal?.aborted) return Promise.resolve();
+      return new Promise<void>((resolve) => {
+        const wake = (): void => {
+          signal?.removeEventListener('abort', wake);
+          resolve();
+        };
+        signal?.addEventListener('abort', wake, { once: true });
+        waiters.push({ limit, wake });
+      });
+    },
     close: (code, reason) => {
       if (ws.readyState === WebSocket.CONNECTING) {
         // ws throws on close() before the handshake; terminate aborts the request instead.

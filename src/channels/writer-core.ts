@@ -45,6 +45,8 @@ export class WriterCore {
   #tokens: number | undefined;
   #tokensAt = 0;
   #aborting: Promise<void> | undefined;
+  /** Ends every wait for the socket to drain (an abort, from either path). */
+  readonly #stopWaiting = new AbortController();
 
   /**
    * `url` is the write-side channel URL and `highWaterMark` the stream's, both settled by the
@@ -57,6 +59,9 @@ export class WriterCore {
     this.#platform = options.platform;
     this.#highWaterMark = highWaterMark;
     this.#controller = controller;
+    // A write waiting for the socket must stop as soon as writable.abort() is called: the stream
+    // only runs the sink's abort() after that write settles.
+    controller.signal?.addEventListener('abort', () => this.#stopWaiting.abort(), { once: true });
   }
 
   /**
@@ -214,7 +219,10 @@ export class WriterCore {
       if (this.#aborting || this.#controller.signal?.aborted || this.#phase !== 'open') return;
       const buffered = this.#transport?.bufferedAmount();
       if (buffered === undefined || buffered <= this.#highWaterMark) return;
-      await this.#sleep(DEFAULT_DRAIN_POLL_MS);
+      // Woken by the socket's own write completions where the transport reports them (Node).
+      const whenBelow = this.#transport?.whenBelow;
+      if (whenBelow) await whenBelow(this.#highWaterMark, this.#stopWaiting.signal);
+      else await this.#sleep(DEFAULT_DRAIN_POLL_MS);
     }
   }
 
@@ -294,6 +302,7 @@ export class WriterCore {
 
   /** The sink's `abort()`, and `ChannelWriter.abort()` while the writable is locked. */
   abort(reason: unknown): Promise<void> {
+    this.#stopWaiting.abort();
     if (this.#aborting) return this.#aborting;
     if (this.#phase === 'closed' || this.#phase === 'closing' || this.#phase === 'failed') return Promise.resolve();
     const error = new ChannelError(`Channel ${this.channelId} was aborted: ${describeReason(reason)}`, this.channelId, reason);
