@@ -4,7 +4,7 @@
  * a valibot schema. A valibot schema is converted to JSON Schema for the engine and also
  * validates inbound payloads before the handler runs.
  */
-import * as v from 'valibot';
+import type * as v from 'valibot';
 import { toJsonSchema } from '@valibot/to-json-schema';
 
 /** A JSON Schema object, as the engine stores it (`request_schema` in introspection). */
@@ -76,22 +76,12 @@ export function toWireFormat(format: FunctionFormat | undefined): unknown {
   return format;
 }
 
-export type Validation = { ok: true; value: unknown } | { ok: false; message: string };
-
-/** A validator for inbound payloads, or `undefined` when the format is plain JSON Schema. */
-export function makeValidator(format: FunctionFormat | undefined): ((data: unknown) => Validation) | undefined {
+/**
+ * The valibot schema that validates inbound payloads (client/inbound.ts runs it), or `undefined`
+ * when the format is plain JSON Schema. Throws at registration for an async schema.
+ */
+export function requestSchema(format: FunctionFormat | undefined): AnySchema | undefined {
   if (!isValibotSchema(format)) return undefined;
   if (format.async) throw new TypeError('request_format: async valibot schemas are not supported; use a synchronous schema');
-  return (data) => {
-    const result = v.safeParse(format, data);
-    if (result.success) return { ok: true, value: result.output };
-    const message = result.issues
-      .slice(0, 5)
-      .map((issue) => {
-        const path = issue.path?.map((p) => String(p.key)).join('.');
-        return path ? `${path}: ${issue.message}` : issue.message;
-      })
-      .join('; ');
-    return { ok: false, message };
-  };
+  return format;
 }

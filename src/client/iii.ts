@@ -32,7 +32,7 @@ import { channelEnds, type ChannelEnds, type ClientDeps } from './channel-ends.j
 import { toError, type ClientContext } from './context.js';
 import { frameHandler } from './dispatch.js';
 import type { ConnectionStateListener, IIIEvents } from './events.js';
-import { Inbound } from './inbound.js';
+import { invocations } from './lazy-parts.js';
 import { Lifecycle } from './lifecycle.js';
 import * as listing from './listing.js';
 import { Registrations } from './registrations.js';
@@ -90,10 +90,10 @@ export class III {
     const triggerTypes = new TriggerTypes(ctx, this);
     const calls = new Calls(ctx);
     const channels = channelEnds(platform, o.address, deps);
-    const inbound = new Inbound(ctx, channels);
     const onFrame = frameHandler(ctx, {
       invocationresult: (frame) => (lifecycle.isAnnounceResult(frame) ? lifecycle.onAnnounceResult(frame) : calls.onResult(frame)),
-      invokefunction: (frame) => inbound.onInvoke(frame),
+      // Answered by inbound.ts, loaded on first use: a failed load is reported; the call times out.
+      invokefunction: (frame) => void invocations((m) => m.onInvoke(ctx, channels, frame)).catch(base.report),
       workerregistered: (frame) => lifecycle.onRegistered(frame.worker_id, frame.reattach_token ?? undefined),
       // Only a refused function id leaves the worker running; anything else is fatal (§3.12).
       registrationrejected: (frame) =>

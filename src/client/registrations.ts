@@ -12,10 +12,11 @@ import {
   type TriggerRegistrationResultFrame,
 } from '../protocol/index.js';
 import type { FunctionEntry, TriggerEntry } from '../registry/index.js';
-import { makeValidator, toWireFormat, type AnySchema } from '../schema.js';
+import { requestSchema, toWireFormat, type AnySchema } from '../schema.js';
 import type { FunctionHandler, FunctionRef, HttpInvocationConfig, RegisterFunctionOptions, RegisterTriggerInput, Trigger } from '../types.js';
 import { encodeOrThrow, isBlankNamespace, isHttpConfig, notBlank } from './arguments.js';
 import type { ClientContext } from './context.js';
+import { invocations } from './lazy-parts.js';
 
 /** Not queued when offline: the registry replays it in the opening sequence (§2.4 item 4). */
 export function sendRegistration(conn: Connection, text: string): void {
@@ -58,7 +59,9 @@ export class Registrations {
     const entry: FunctionEntry = { id, frame, rejectionListeners: new Set() };
     if (!http) {
       entry.run = handler as FunctionEntry['run'];
-      entry.validate = makeValidator(options.request_format ?? undefined);
+      entry.schema = requestSchema(options.request_format ?? undefined);
+      // Fetch the invocation machinery now, so the engine's first call does not wait for it.
+      void invocations(() => undefined).catch(() => undefined);
     }
     registry.functions.set(id, entry);
     sendRegistration(this.#ctx.conn, text);

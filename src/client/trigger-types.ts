@@ -5,17 +5,14 @@
  */
 import type { InboundRegisterTriggerFrame, InboundUnregisterTriggerFrame } from '../protocol/index.js';
 import type { TriggerTypeEntry } from '../registry/index.js';
-import { lazily } from '../lazy.js';
 import { toWireFormat } from '../schema.js';
 import type { RegisterTriggerTypeInput, TriggerHandler, TriggerTypeRef } from '../types.js';
 import { encodeOrThrow, notBlank } from './arguments.js';
 import type { ClientContext, WorkerApi } from './context.js';
+import { bindings } from './lazy-parts.js';
 import { sendRegistration } from './registrations.js';
 
 export type TriggerTypesContext = Pick<ClientContext, 'conn' | 'registry' | 'report' | 'session'>;
-
-/** bindings.ts, imported once. Frames reach it in arrival order (see `lazily`). */
-const bindings = lazily(() => import('./bindings.js'));
 
 /** Runs a provider callback; what it throws or rejects with becomes the `'error'` event. */
 export async function callQuietly(ctx: Pick<ClientContext, 'report'>, fn: () => unknown): Promise<void> {

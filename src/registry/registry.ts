@@ -4,6 +4,7 @@
  * Plain data; the client decides what the entries do.
  */
 import type { IIIInvocationError, RegistrationRejectedError } from '../errors.js';
+import type { AnySchema } from '../schema.js';
 import type {
   OutboundFrame,
   OutboundRegisterTriggerFrame,
@@ -16,7 +17,8 @@ export interface FunctionEntry {
   frame: RegisterFunctionFrame;
   /** Absent for HTTP-invoked functions, which never run locally (§3.2). */
   run?: (data: unknown, metadata: unknown, context: unknown) => unknown;
-  validate?: (data: unknown) => { ok: true; value: unknown } | { ok: false; message: string };
+  /** A valibot `request_format`: every inbound payload must pass it before `run` (client/inbound.ts). */
+  schema?: AnySchema;
   rejection?: RegistrationRejectedError;
   readonly rejectionListeners: Set<(error: RegistrationRejectedError) => void>;
 }

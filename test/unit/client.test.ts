@@ -300,7 +300,8 @@ describe('client: inbound frames', () => {
       metadata: { tenant: 't' },
       traceparent: '00-abc-def-01',
     });
-    await flush(20);
+    // Invocations are run by a module loaded on first use (inbound.ts): wait for the answer.
+    await vi.waitFor(() => expect(last().frames.at(-1)).toMatchObject({ type: 'invocationresult' }));
     expect(handler.mock.calls[0]![2]).toMatchObject({ invocationId: 'i-1', callerWorkerId: 'c-1', traceparent: '00-abc-def-01' });
     expect(last().frames.at(-1)).toEqual({
       type: 'invocationresult',
@@ -328,10 +329,11 @@ describe('client: inbound frames', () => {
       last().receive({ type: 'invokefunction', invocation_id: id, function_id: fn, data: null });
     }
     last().receive({ type: 'invokefunction', function_id: 'u', data: null }); // no id: run, send nothing
+    const replies = () => last().frames.filter((f) => f.type === 'invocationresult');
+    await vi.waitFor(() => expect(replies()).toHaveLength(4));
     await flush(20);
-    const replies = last().frames.filter((f) => f.type === 'invocationresult');
-    expect(replies).toHaveLength(4);
-    const byId = Object.fromEntries(replies.map((r) => [r.invocation_id, r]));
+    expect(replies()).toHaveLength(4);
+    const byId = Object.fromEntries(replies().map((r) => [r.invocation_id, r]));
     expect(byId['1']).toEqual({ type: 'invocationresult', invocation_id: '1', function_id: 'u' });
     expect(byId['2']).toMatchObject({ error: { code: 'invocation_failed', message: 'boom', stacktrace: expect.stringContaining('boom') } });
     expect(byId['3']).toMatchObject({ error: { code: 'function_not_found' } });
@@ -347,7 +349,7 @@ describe('client: inbound frames', () => {
     expect(last().frames[1]).toMatchObject({ request_format: { type: 'object', properties: { a: { type: 'number' } } } });
     last().receive({ type: 'invokefunction', invocation_id: 'ok', function_id: 'v::f', data: { a: 2, _caller_worker_id: 'c' } });
     last().receive({ type: 'invokefunction', invocation_id: 'bad', function_id: 'v::f', data: { a: 'x' } });
-    await flush(20);
+    await vi.waitFor(() => expect(last().frames.filter((f) => f.type === 'invocationresult')).toHaveLength(2));
     const replies = Object.fromEntries(last().frames.filter((f) => f.type === 'invocationresult').map((r) => [r.invocation_id, r]));
     expect(replies.ok).toMatchObject({ result: 4 });
     expect(replies.bad).toMatchObject({ error: { code: 'VALIDATION_FAILED', message: expect.stringContaining('a:') } });

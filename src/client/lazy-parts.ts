@@ -1,0 +1,13 @@
+/**
+ * The client's parts that load on first use (PRACTICES.md item 13): each is first needed when a
+ * frame arrives from the socket or inside a promise-returning method, never by a synchronous
+ * API, so the entry a page downloads leaves them out. Calls reach a part in the order they
+ * were made (see `lazily`).
+ */
+import { lazily } from '../lazy.js';
+
+/** Runs the functions the engine invokes (inbound.ts). */
+export const invocations = lazily(() => import('./inbound.js'));
+
+/** Handles the bindings the engine delivers to the trigger types we provide (bindings.ts). */
+export const bindings = lazily(() => import('./bindings.js'));
