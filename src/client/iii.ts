@@ -32,9 +32,9 @@ import { channelEnds, type ChannelEnds, type ClientDeps } from './channel-ends.j
 import { toError, type ClientContext } from './context.js';
 import { frameHandler } from './dispatch.js';
 import type { ConnectionStateListener, IIIEvents } from './events.js';
-import { invocations } from './lazy-parts.js';
+import { invocations, listing } from './lazy-parts.js';
 import { Lifecycle } from './lifecycle.js';
-import * as listing from './listing.js';
+import type { Channel } from './listing.js';
 import { Registrations } from './registrations.js';
 import { TriggerTypes } from './trigger-types.js';
 
@@ -230,23 +230,23 @@ export class III {
    * payloads; the receiving worker gets live ends.
    * @param bufferSize engine-side queue capacity in messages (1–1024). @default 64
    */
-  createChannel(bufferSize?: number): Promise<listing.Channel> {
-    return listing.createChannel(this, this.#channels, bufferSize);
+  createChannel(bufferSize?: number): Promise<Channel> {
+    return listing((m) => m.createChannel(this, this.#channels, bufferSize));
   }
 
   /** Functions registered on the engine (`engine::functions::list`, §5). */
   listFunctions(options: { include_internal?: boolean; prefix?: string; search?: string } = {}): Promise<FunctionInfo[]> {
-    return listing.listFunctions(this, options);
+    return listing((m) => m.listFunctions(this, options));
   }
 
   /** Trigger bindings (`engine::registered-triggers::list`, §5). */
   listTriggers(options: { include_internal?: boolean; trigger_type?: string; function_id?: string } = {}): Promise<TriggerInfo[]> {
-    return listing.listTriggers(this, options);
+    return listing((m) => m.listTriggers(this, options));
   }
 
   /** Connected workers (`engine::workers::list`, §5; workers that announced no pid are not listed). */
   listWorkers(): Promise<WorkerInfo[]> {
-    return listing.listWorkers(this);
+    return listing((m) => m.listWorkers(this));
   }
 
   /**
@@ -255,7 +255,26 @@ export class III {
    * Registers an internal function (hidden from listings) and binds it; returns an unsubscribe.
    */
   onFunctionsAvailable(callback: (functions: FunctionInfo[]) => void): () => void {
-    return listing.onFunctionsAvailable(this, this.#ctx, callback);
+    const { platform, report } = this.#ctx;
+    const functionId = `iii::sdk::functions-available::${platform.randomUUID()}`;
+    const ref = this.registerFunction(
+      functionId,
+      async (data: unknown) => {
+        const functions = await listing((m) => m.toFunctionInfos(data));
+        try {
+          callback(functions);
+        } catch (err) {
+          report(err);
+        }
+        return null;
+      },
+      { description: 'iii SDK: functions-available listener', metadata: { internal: true } },
+    );
+    const trigger = this.registerTrigger({ type: 'engine::functions-available', function_id: functionId, config: {} });
+    return () => {
+      trigger.unregister();
+      ref.unregister();
+    };
   }
 
   // ---------------------------------------------------------------- shutdown

@@ -11,3 +11,6 @@ export const invocations = lazily(() => import('./inbound.js'));
 
 /** Handles the bindings the engine delivers to the trigger types we provide (bindings.ts). */
 export const bindings = lazily(() => import('./bindings.js'));
+
+/** Listings, their decoders and `createChannel` (listing.ts). */
+export const listing = lazily(() => import('./listing.js'));

@@ -1,16 +1,16 @@
 /**
- * Helpers on top of `trigger()`: the engine's listings (§5), data channels (§4.1) and the
- * functions-available subscription (§3.7). The listings' decoders (info.ts) are imported on first
- * use, beside the engine call: every listing is async anyway, and most workers never list
- * anything, so the entry does not carry them (PRACTICES.md item 13).
+ * Helpers on top of `trigger()`: the engine's listings (§5), decoded by info.ts, and data
+ * channels (§4.1). Loaded on first use (lazy-parts.ts): every helper here returns a promise,
+ * and most workers never list anything or create a channel (PRACTICES.md item 13).
  */
 import type { ChannelReader } from '../channels/reader.js';
 import type { ChannelWriter } from '../channels/writer.js';
 import type { StreamChannelRef } from '../channels/ref.js';
-import type { FunctionInfo, TriggerInfo, WorkerInfo } from '../info.js';
+import { toFunctionInfos, toTriggerInfos, toWorkerInfos, type FunctionInfo, type TriggerInfo, type WorkerInfo } from '../info.js';
 import type { ChannelEnds } from './channel-ends.js';
-import { lazily } from '../lazy.js';
-import type { ClientContext, WorkerApi } from './context.js';
+import type { WorkerApi } from './context.js';
+
+export { toFunctionInfos } from '../info.js';
 
 /** Result of `createChannel()`. */
 export interface Channel {
@@ -23,7 +23,9 @@ export interface Channel {
 export type FunctionListOptions = { include_internal?: boolean; prefix?: string; search?: string };
 export type TriggerListOptions = { include_internal?: boolean; trigger_type?: string; function_id?: string };
 
-export async function createChannel(api: Pick<WorkerApi, 'trigger'>, ends: ChannelEnds, bufferSize?: number): Promise<Channel> {
+type Api = Pick<WorkerApi, 'trigger'>;
+
+export async function createChannel(api: Api, ends: ChannelEnds, bufferSize?: number): Promise<Channel> {
   const payload = bufferSize === undefined ? {} : { buffer_size: bufferSize };
   const result = (await api.trigger({ function_id: 'engine::channels::create', payload })) as {
     reader: StreamChannelRef;
@@ -32,49 +34,14 @@ export async function createChannel(api: Pick<WorkerApi, 'trigger'>, ends: Chann
   return { reader: ends.reader(result.reader), writer: ends.writer(result.writer), readerRef: result.reader, writerRef: result.writer };
 }
 
-/** The decoders of info.ts, imported once (see the module comment). */
-const decoders = lazily(() => import('../info.js'));
-
-/** Calls an engine listing and decodes its answer; the decoders load while the call is out. */
-function list<T>(api: Pick<WorkerApi, 'trigger'>, function_id: string, payload: object, decode: 'toFunctionInfos' | 'toTriggerInfos' | 'toWorkerInfos'): Promise<T> {
-  return Promise.all([api.trigger({ function_id, payload }), decoders((m) => m)]).then(([result, m]) => m[decode](result) as T);
+export async function listFunctions(api: Api, options: FunctionListOptions): Promise<FunctionInfo[]> {
+  return toFunctionInfos(await api.trigger({ function_id: 'engine::functions::list', payload: { ...options } }));
 }
 
-export function listFunctions(api: Pick<WorkerApi, 'trigger'>, options: FunctionListOptions): Promise<FunctionInfo[]> {
-  return list(api, 'engine::functions::list', { ...options }, 'toFunctionInfos');
+export async function listTriggers(api: Api, options: TriggerListOptions): Promise<TriggerInfo[]> {
+  return toTriggerInfos(await api.trigger({ function_id: 'engine::registered-triggers::list', payload: { ...options } }));
 }
 
-export function listTriggers(api: Pick<WorkerApi, 'trigger'>, options: TriggerListOptions): Promise<TriggerInfo[]> {
-  return list(api, 'engine::registered-triggers::list', { ...options }, 'toTriggerInfos');
-}
-
-export function listWorkers(api: Pick<WorkerApi, 'trigger'>): Promise<WorkerInfo[]> {
-  return list(api, 'engine::workers::list', {}, 'toWorkerInfos');
-}
-
-/** Registers an internal function (hidden from listings) and binds it; returns an unsubscribe. */
-export function onFunctionsAvailable(
-  api: Pick<WorkerApi, 'registerFunction' | 'registerTrigger'>,
-  ctx: Pick<ClientContext, 'platform' | 'report'>,
-  callback: (functions: FunctionInfo[]) => void,
-): () => void {
-  const functionId = `iii::sdk::functions-available::${ctx.platform.randomUUID()}`;
-  const ref = api.registerFunction(
-    functionId,
-    async (data: unknown) => {
-      const { toFunctionInfos } = await decoders((m) => m);
-      try {
-        callback(toFunctionInfos(data));
-      } catch (err) {
-        ctx.report(err);
-      }
-      return null;
-    },
-    { description: 'iii SDK: functions-available listener', metadata: { internal: true } },
-  );
-  const trigger = api.registerTrigger({ type: 'engine::functions-available', function_id: functionId, config: {} });
-  return () => {
-    trigger.unregister();
-    ref.unregister();
-  };
+export async function listWorkers(api: Api): Promise<WorkerInfo[]> {
+  return toWorkerInfos(await api.trigger({ function_id: 'engine::workers::list', payload: {} }));
 }
