@@ -66,7 +66,7 @@ export class III {
     // The handlers run only once `start()` dials, when everything below exists.
     const conn = new Connection(
       // The resolved options carry headers, reconnect, heartbeat and handshakeTimeoutMs as is.
-      { ...o, url: o.address, platform, transport: o.WebSocket ? transportFromConstructor(o.WebSocket) : platform.connect },
+      { ...o, url: o.address, platform, transport: o.WebSocket ? transportFromConstructor(o.WebSocket, platform.name) : platform.connect },
       {
         onOpen: () => lifecycle.onOpen(),
         onFrame: (data) => onFrame(data),

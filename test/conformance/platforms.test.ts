@@ -28,6 +28,8 @@ class FakeSocket {
   }
   emit(type: string, event: unknown = {}) {
     for (const l of this.listeners.get(type) ?? []) l(event);
+    // The shared adapter (src/connection/websocket-transport.ts) uses the on* properties.
+    (this as unknown as Record<string, ((e: unknown) => void) | null>)[`on${type}`]?.(event);
   }
   send(d: unknown) {
     this.sent.push(d);
