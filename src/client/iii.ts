@@ -32,7 +32,7 @@ import { channelEnds, type ChannelEnds, type ClientDeps } from './channel-ends.j
 import { toError, type ClientContext } from './context.js';
 import { frameHandler } from './dispatch.js';
 import type { ConnectionStateListener, IIIEvents } from './events.js';
-import { invocations, listing } from './lazy-parts.js';
+import { bindings, invocations, listing, refusals } from './lazy-parts.js';
 import { Lifecycle } from './lifecycle.js';
 import type { Channel } from './listing.js';
 import { Registrations } from './registrations.js';
@@ -92,15 +92,22 @@ export class III {
     const channels = channelEnds(platform, o.address, deps);
     const onFrame = frameHandler(ctx, {
       invocationresult: (frame) => (lifecycle.isAnnounceResult(frame) ? lifecycle.onAnnounceResult(frame) : calls.onResult(frame)),
-      // Answered by inbound.ts, loaded on first use: a failed load is reported; the call times out.
+      // The parts of lazy-parts.ts load with their first frame; a part that fails to load (the
+      // network went away) is reported as an 'error' event, and the engine's call times out.
       invokefunction: (frame) => void invocations((m) => m.onInvoke(ctx, channels, frame)).catch(base.report),
       workerregistered: (frame) => lifecycle.onRegistered(frame.worker_id, frame.reattach_token ?? undefined),
       // Only a refused function id leaves the worker running; anything else is fatal (§3.12).
       registrationrejected: (frame) =>
-        frame.code === 'FUNCTION_NAMESPACE_CONFLICT' ? registrations.onFunctionRejected(frame) : lifecycle.onWorkerRejected(frame),
-      registertrigger: (frame) => triggerTypes.onBindingDelivered(frame),
-      unregistertrigger: (frame) => triggerTypes.onBindingRemoved(frame),
-      triggerregistrationresult: (frame) => registrations.onTriggerResult(frame),
+        frame.code === 'FUNCTION_NAMESPACE_CONFLICT'
+          ? void refusals((m) => m.onFunctionRejected(ctx, frame)).catch(base.report)
+          : lifecycle.onWorkerRejected(frame),
+      registertrigger: (frame) => void bindings((m) => m.deliverBinding(ctx, frame)).catch(base.report),
+      unregistertrigger: (frame) => void bindings((m) => m.removeBinding(ctx, frame)).catch(base.report),
+      // A success needs nothing; a refusal is recorded by refusals.ts.
+      triggerregistrationresult: (frame) => {
+        const { error } = frame;
+        if (error) void refusals((m) => m.onTriggerRefused(ctx, frame, error)).catch(base.report);
+      },
       error: (frame) => lifecycle.onAuthError(frame.error.code, frame.error.message),
       pong: () => {}, // Its arrival already moved the idle deadline.
     });

@@ -14,3 +14,6 @@ export const bindings = lazily(() => import('./bindings.js'));
 
 /** Listings, their decoders and `createChannel` (listing.ts). */
 export const listing = lazily(() => import('./listing.js'));
+
+/** Records the engine's refusals of our functions and bindings (refusals.ts). */
+export const refusals = lazily(() => import('./refusals.js'));

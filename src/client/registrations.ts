@@ -1,16 +1,9 @@
 /**
- * This worker's functions and trigger bindings: registering them, withdrawing them, and the
- * engine refusing them (§3.2, §3.7, §3.12). The registry replays both on every reconnect.
+ * This worker's functions and trigger bindings: registering them and withdrawing them (§3.2,
+ * §3.7). The registry replays both on every reconnect; refusals.ts records the engine's refusals.
  */
 import type { Connection } from '../connection/index.js';
-import { IIIInvocationError, RegistrationRejectedError } from '../errors.js';
-import {
-  encodeFrame,
-  type OutboundRegisterTriggerFrame,
-  type RegisterFunctionFrame,
-  type RegistrationRejectedFrame,
-  type TriggerRegistrationResultFrame,
-} from '../protocol/index.js';
+import { encodeFrame, type OutboundRegisterTriggerFrame, type RegisterFunctionFrame } from '../protocol/index.js';
 import type { FunctionEntry, TriggerEntry } from '../registry/index.js';
 import { requestSchema, toWireFormat, type AnySchema } from '../schema.js';
 import type { FunctionHandler, FunctionRef, HttpInvocationConfig, RegisterFunctionOptions, RegisterTriggerInput, Trigger } from '../types.js';
@@ -23,7 +16,7 @@ export function sendRegistration(conn: Connection, text: string): void {
   if (conn.canSend) conn.send(text);
 }
 
-export type RegistrationsContext = Pick<ClientContext, 'platform' | 'options' | 'conn' | 'registry' | 'diag' | 'events' | 'report' | 'session'>;
+export type RegistrationsContext = Pick<ClientContext, 'platform' | 'options' | 'conn' | 'registry' | 'session'>;
 
 export class Registrations {
   readonly #ctx: RegistrationsContext;
@@ -127,48 +120,4 @@ export class Registrations {
     };
   }
 
-  /** `FUNCTION_NAMESPACE_CONFLICT`: only that function is refused; the worker carries on (§3.12). */
-  onFunctionRejected(frame: RegistrationRejectedFrame): void {
-    const fid = frame.function_id ?? '';
-    const owner = frame.owner_worker_id ? `worker ${frame.owner_worker_id}` : 'the engine (reserved engine:: prefix)';
-    const error = new RegistrationRejectedError({
-      code: frame.code,
-      message: `${frame.code}: function "${fid}" in namespace "${frame.namespace}" is already owned by ${owner}`,
-      function_id: fid,
-      namespace: frame.namespace,
-      owner_worker_id: frame.owner_worker_id,
-    });
-    const entry = this.#ctx.registry.functions.get(fid);
-    if (entry) {
-      entry.rejection = error;
-      this.#notify(entry.rejectionListeners, error);
-    }
-    this.#ctx.diag.warn(error.message);
-    this.#ctx.events.emit('function-rejected', error);
-  }
-
-  /** The engine or the provider refused one of our bindings (§3.7); success needs nothing. */
-  onTriggerResult(frame: TriggerRegistrationResultFrame): void {
-    if (!frame.error) return;
-    const { code, message, stacktrace } = frame.error;
-    const error = IIIInvocationError.fromBody({ code, message, stacktrace: stacktrace ?? undefined }, frame.function_id);
-    const entry = this.#ctx.registry.triggers.get(frame.id);
-    if (entry) {
-      entry.error = error;
-      this.#notify(entry.errorListeners, error);
-    }
-    this.#ctx.diag.warn(`trigger ${frame.id} (${frame.trigger_type} → ${frame.function_id}) refused: ${code}: ${message}`);
-    this.#ctx.events.emit('trigger-failed', { id: frame.id, trigger_type: frame.trigger_type, function_id: frame.function_id, error });
-  }
-
-  /** Calls each listener; one that throws is reported and does not stop the others. */
-  #notify<T>(listeners: Set<(value: T) => void>, value: T): void {
-    for (const cb of [...listeners]) {
-      try {
-        cb(value);
-      } catch (err) {
-        this.#ctx.report(err);
-      }
-    }
-  }
 }

@@ -1,15 +1,13 @@
 /**
  * The provider side of trigger types (§3.7): registering a type and withdrawing it. The
- * bindings the engine delivers to a type and removes from it, and their acks, live in
- * bindings.ts, loaded with the first such frame.
+ * bindings the engine delivers to a type and removes from it, and their acks, are handled by
+ * bindings.ts, loaded with the first such frame (lazy-parts.ts).
  */
-import type { InboundRegisterTriggerFrame, InboundUnregisterTriggerFrame } from '../protocol/index.js';
 import type { TriggerTypeEntry } from '../registry/index.js';
 import { toWireFormat } from '../schema.js';
 import type { RegisterTriggerTypeInput, TriggerHandler, TriggerTypeRef } from '../types.js';
 import { encodeOrThrow, notBlank } from './arguments.js';
 import type { ClientContext, WorkerApi } from './context.js';
-import { bindings } from './lazy-parts.js';
 import { sendRegistration } from './registrations.js';
 
 export type TriggerTypesContext = Pick<ClientContext, 'conn' | 'registry' | 'report' | 'session'>;
@@ -90,20 +88,5 @@ export class TriggerTypes {
     const live = [...entry.bindings.values()];
     entry.bindings.clear();
     for (const binding of live) void callQuietly(this.#ctx, () => entry.handler.unregisterTrigger(binding));
-  }
-
-  /** The engine hands us a binding of a type we provide; bindings.ts answers it (§3.7). */
-  onBindingDelivered(frame: InboundRegisterTriggerFrame): void {
-    this.#withBindings((m) => m.deliverBinding(this.#ctx, frame));
-  }
-
-  /** The engine withdrew a binding (§2.3); the provider's `unregisterTrigger` runs for it. */
-  onBindingRemoved(frame: InboundUnregisterTriggerFrame): void {
-    this.#withBindings((m) => m.removeBinding(this.#ctx, frame));
-  }
-
-  /** A chunk that fails to load (the network went away) is reported like a provider error. */
-  #withBindings(use: (m: typeof import('./bindings.js')) => unknown): void {
-    bindings(use).catch((err: unknown) => this.#ctx.report(err));
   }
 }

@@ -205,7 +205,8 @@ describe('client: fatal rejections and auth', () => {
     client.on('function-rejected', (e) => events.push(e));
     connect(last());
     last().receive({ type: 'registrationrejected', code: 'FUNCTION_NAMESPACE_CONFLICT', namespace: 'default', function_id: 'dup::f', owner_worker_id: 'o' });
-    expect(ref.rejection).toBeInstanceOf(RegistrationRejectedError);
+    // Refusals are recorded by a module loaded with the first one (refusals.ts).
+    await vi.waitFor(() => expect(ref.rejection).toBeInstanceOf(RegistrationRejectedError));
     expect(ref.rejection?.code).toBe('FUNCTION_NAMESPACE_CONFLICT');
     expect(seen).toEqual([ref.rejection]);
     expect(events).toEqual([ref.rejection]);
@@ -419,6 +420,8 @@ describe('client: inbound frames', () => {
     connect(last());
     expect(last().frames.at(-1)).toMatchObject({ type: 'registertrigger', id: trig.id, config: {} });
     last().receive({ type: 'triggerregistrationresult', id: trig.id, trigger_type: 'http', function_id: 'f', error: { code: 'trigger_registration_failed', message: 'api_path is required' } });
+    // Refusals are recorded by a module loaded with the first one (refusals.ts).
+    await vi.waitFor(() => expect(trig.error).toBeDefined());
     expect(trig.error).toMatchObject({ code: 'trigger_registration_failed', message: 'api_path is required' });
     expect(events).toHaveLength(1);
     await client.shutdown();
