@@ -109,6 +109,26 @@ export class ReaderCore {
     return iterator;
   }
 
+  /** `ChannelReader.readAll()`: every chunk `reader` yields until the end, concatenated. */
+  async readAll(reader: ReadableStreamDefaultReader<Uint8Array>): Promise<Uint8Array> {
+    const parts: Uint8Array[] = [];
+    let total = 0;
+    for (;;) {
+      const { done, value } = await reader.read();
+      if (done) break;
+      parts.push(value);
+      total += value.byteLength;
+    }
+    if (parts.length === 1 && parts[0]) return parts[0];
+    const out = new Uint8Array(total);
+    total = 0;
+    for (const part of parts) {
+      out.set(part, total);
+      total += part.byteLength;
+    }
+    return out;
+  }
+
   /**
    * Stops reading: closes the socket (1000 `channel_close`), drops queued data, ends the readable
    * and the message iterators. The engine never answers a reader's Close (§8 item 37), so this

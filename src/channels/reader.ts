@@ -109,28 +109,10 @@ export class ChannelReader {
   }
 
   /** Every binary byte until the end of the channel, concatenated. Rejects on a channel error. */
-  async readAll(): Promise<Uint8Array> {
+  readAll(): Promise<Uint8Array> {
+    // Locked at once, as a read would be; the loop belongs to the machinery.
     const reader = this.readable.getReader();
-    const parts: Uint8Array[] = [];
-    let total = 0;
-    try {
-      for (;;) {
-        const { done, value } = await reader.read();
-        if (done) break;
-        parts.push(value);
-        total += value.byteLength;
-      }
-    } finally {
-      reader.releaseLock();
-    }
-    if (parts.length === 1 && parts[0]) return parts[0];
-    const out = new Uint8Array(total);
-    total = 0;
-    for (const part of parts) {
-      out.set(part, total);
-      total += part.byteLength;
-    }
-    return out;
+    return this.#core((c) => c.readAll(reader)).finally(() => reader.releaseLock());
   }
 
   /**
