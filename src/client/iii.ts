@@ -262,25 +262,18 @@ export class III {
    * Registers an internal function (hidden from listings) and binds it; returns an unsubscribe.
    */
   onFunctionsAvailable(callback: (functions: FunctionInfo[]) => void): () => void {
-    const { platform, report } = this.#ctx;
-    const functionId = `iii::sdk::functions-available::${platform.randomUUID()}`;
-    const ref = this.registerFunction(
-      functionId,
-      async (data: unknown) => {
-        const functions = await listing((m) => m.toFunctionInfos(data));
-        try {
-          callback(functions);
-        } catch (err) {
-          report(err);
-        }
-        return null;
-      },
-      { description: 'iii SDK: functions-available listener', metadata: { internal: true } },
-    );
-    const trigger = this.registerTrigger({ type: 'engine::functions-available', function_id: functionId, config: {} });
+    const { session, report } = this.#ctx;
+    session.assertUsable('registerFunction');
+    // The registration waits for listing.ts, as a channel reader's `onMessage` waits for its
+    // machinery: the callback only ever runs later, when the engine fires.
+    let off: (() => void) | undefined;
+    let subscribed = true;
+    void listing((m) => {
+      if (subscribed && !session.isShutDown && !session.fatal) off = m.onFunctionsAvailable(this, this.#ctx, callback);
+    }).catch(report);
     return () => {
-      trigger.unregister();
-      ref.unregister();
+      subscribed = false;
+      off?.();
     };
   }
 
