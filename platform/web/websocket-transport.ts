@@ -61,12 +61,14 @@ export function webRandomUUID(): string {
   b[6] = (b[6]! & 0x0f) | 0x40;
   b[8] = (b[8]! & 0x3f) | 0x80;
   const h = Array.from(b, (x) => x.toString(16).padStart(2, '0')).join('');
-  return `${h.slice(0, 8)}-${h.slice(8, 12)}-${h.slice(12, 16)}-${h.slice(16, 20)}-${h.slice(20)}`;
+  // 8-4-4-4-12 hex digits.
+  return h.replace(/^(.{8})(.{4})(.{4})(.{4})/, '$1-$2-$3-$4-');
 }
 
 /** Eight random hex digits for default worker names such as `browser:1a2b3c4d` (§1.2). */
 export function shortRandomHex(randomUUID: () => string): string {
-  return randomUUID().replace(/-/g, '').slice(0, 8);
+  // A UUID's first group is eight hex digits.
+  return randomUUID().slice(0, 8);
 }
 
 /** `navigator.userAgent` where the runtime has one. */
