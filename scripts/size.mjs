@@ -1,16 +1,20 @@
 #!/usr/bin/env node
 // Size budget (PRACTICES.md item 13): prints every built entry's minified + gzip size. The
-// target for the browser entry is 10 KB and is not met yet (13.0 KB after splitting channels and
-// listings out, see README "Size"); the enforced budget is a ratchet at 13 KB so the entry can
-// only shrink from here. It fails when the browser entry exceeds the ratchet. Sizes are of the entry itself, dependencies external
+// target for the browser entry is 10 KB and is not met: it is 12.0 KB (12284 B, 36159 B
+// minified; it was 14105 B before the client's optional parts moved to chunks loaded on first
+// use, see docs/benchmarks.md "Size" for what moved and what is left). The enforced budget is a
+// ratchet at that size rounded up to 256 B, so the entry can only shrink from here; the script
+// fails when the browser entry exceeds it. Sizes are of the entry itself, dependencies external
 // (valibot, eventemitter3, @valibot/to-json-schema are shared with the app and deduplicated by
 // its bundler); the browser entry is also shown with its dependencies bundled, for reference.
 //
 // "The entry" is everything a page downloads and runs when it imports the package: index.js and
-// every chunk it imports statically. Chunks it imports dynamically (the channel machinery,
-// src/channels/channel-streams.ts, loaded on the first channel read or write) are printed on a
-// line of their own, measured without the code they share with the entry, and not budgeted:
-// an app that never streams never loads them. Run `npm run build` first.
+// every chunk it imports statically. Chunks it imports dynamically are printed on a line of
+// their own, measured without the code they share with the entry, and not budgeted: an app that
+// never uses them never loads them. They are the channel machinery
+// (src/channels/channel-streams.ts, on the first channel read or write) and the client's parts
+// listed in src/client/lazy-parts.ts (inbound invocations, trigger-type bindings, refusals,
+// listings). Run `npm run build` first.
 import { readdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -20,8 +24,8 @@ import * as esbuild from 'esbuild';
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 /** Where the browser entry must get to (issue: at or under 10 KB). Reported on every run. */
 const TARGET = 10240;
-/** Enforced ceiling: today's size rounded up. Lower it as the entry shrinks; never raise it. */
-const BUDGET = 13312;
+/** Enforced ceiling: today's size rounded up to 256 B. Lower it as the entry shrinks; never raise it. */
+const BUDGET = 12288;
 const entries = ['browser', 'node', 'deno', 'workers', 'bun'];
 const dependencies = ['valibot', 'eventemitter3', '@valibot/to-json-schema'];
 
