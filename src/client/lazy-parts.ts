@@ -12,7 +12,7 @@ export const invocations = lazily(() => import('./inbound.js'));
 /** Handles the bindings the engine delivers to the trigger types we provide (bindings.ts). */
 export const bindings = lazily(() => import('./bindings.js'));
 
-/** Listings, their decoders and `createChannel` (listing.ts). */
+/** Listings, their decoders, `createChannel` and the functions-available subscription (listing.ts). */
 export const listing = lazily(() => import('./listing.js'));
 
 /** Records the engine's refusals of our functions and bindings (refusals.ts). */
