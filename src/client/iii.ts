@@ -92,8 +92,8 @@ export class III {
     const channels = channelEnds(platform, o.address, deps);
     const onFrame = frameHandler(ctx, {
       invocationresult: (frame) => (lifecycle.isAnnounceResult(frame) ? lifecycle.onAnnounceResult(frame) : calls.onResult(frame)),
-      // The parts of lazy-parts.ts load with their first frame; a part that fails to load (the
-      // network went away) is reported as an 'error' event, and the engine's call times out.
+      // The parts of lazy-parts.ts load with their first frame. A part that fails to load (the
+      // network went away) is reported as an 'error' event; an invocation's caller then times out.
       invokefunction: (frame) => void invocations((m) => m.onInvoke(ctx, channels, frame)).catch(base.report),
       workerregistered: (frame) => lifecycle.onRegistered(frame.worker_id, frame.reattach_token ?? undefined),
       // Only a refused function id leaves the worker running; anything else is fatal (§3.12).
