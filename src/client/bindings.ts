@@ -1,14 +1,15 @@
 /**
  * The bindings the engine delivers to a trigger type this worker provides, and removes from it
- * (§3.7). Loaded on the first `registertrigger` / `unregistertrigger` frame (trigger-types.ts):
- * both arrive from the socket, so nothing waits on them synchronously, and a worker that
- * provides no trigger type never receives one (PRACTICES.md item 13).
+ * (§3.7), and their release when the type is withdrawn. Loaded on the first `registertrigger` /
+ * `unregistertrigger` frame (lazy-parts.ts): both arrive from the socket, so nothing waits on
+ * them synchronously, and a worker that provides no trigger type never receives one
+ * (PRACTICES.md item 13).
  */
 import { ErrorCode } from '../errors.js';
 import { encodeFrame, type InboundRegisterTriggerFrame, type InboundUnregisterTriggerFrame } from '../protocol/index.js';
 import type { Binding, Registry, TriggerTypeEntry } from '../registry/index.js';
 import { errorMessage } from './context.js';
-import { callQuietly, type TriggerTypesContext } from './trigger-types.js';
+import type { TriggerTypesContext } from './trigger-types.js';
 
 /** The engine hands us a binding of a type we provide; we answer with an ack (§3.7). */
 export async function deliverBinding(ctx: TriggerTypesContext, frame: InboundRegisterTriggerFrame): Promise<void> {
@@ -51,6 +52,22 @@ export function removeBinding(ctx: TriggerTypesContext, frame: InboundUnregister
   if (!found) return;
   found.type.bindings.delete(frame.id);
   void callQuietly(ctx, () => found.type.handler.unregisterTrigger(found.binding));
+}
+
+/** `unregisterTriggerType`: the provider's `unregisterTrigger` runs for every live binding. */
+export function releaseBindings(ctx: TriggerTypesContext, type: TriggerTypeEntry): void {
+  const live = [...type.bindings.values()];
+  type.bindings.clear();
+  for (const binding of live) void callQuietly(ctx, () => type.handler.unregisterTrigger(binding));
+}
+
+/** Runs a provider callback; what it throws or rejects with becomes the `'error'` event. */
+async function callQuietly(ctx: TriggerTypesContext, fn: () => unknown): Promise<void> {
+  try {
+    await fn();
+  } catch (err) {
+    ctx.report(err);
+  }
 }
 
 /** Finds the binding an engine `unregistertrigger` names; `typeHint` is only a hint (§2.3). */

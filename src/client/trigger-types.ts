@@ -1,25 +1,18 @@
 /**
  * The provider side of trigger types (§3.7): registering a type and withdrawing it. The
- * bindings the engine delivers to a type and removes from it, and their acks, are handled by
- * bindings.ts, loaded with the first such frame (lazy-parts.ts).
+ * bindings the engine delivers to a type and removes from it, their acks, and their release
+ * when the type is withdrawn are handled by bindings.ts, loaded with the first such frame
+ * (lazy-parts.ts).
  */
 import type { TriggerTypeEntry } from '../registry/index.js';
 import { toWireFormat } from '../schema.js';
 import type { RegisterTriggerTypeInput, TriggerHandler, TriggerTypeRef } from '../types.js';
 import { encodeOrThrow, notBlank } from './arguments.js';
 import type { ClientContext, WorkerApi } from './context.js';
+import { bindings } from './lazy-parts.js';
 import { sendRegistration } from './registrations.js';
 
 export type TriggerTypesContext = Pick<ClientContext, 'conn' | 'registry' | 'report' | 'session'>;
-
-/** Runs a provider callback; what it throws or rejects with becomes the `'error'` event. */
-export async function callQuietly(ctx: Pick<ClientContext, 'report'>, fn: () => unknown): Promise<void> {
-  try {
-    await fn();
-  } catch (err) {
-    ctx.report(err);
-  }
-}
 
 export class TriggerTypes {
   readonly #ctx: TriggerTypesContext;
@@ -85,8 +78,7 @@ export class TriggerTypes {
     const entry = registry.triggerTypes.get(input?.id);
     if (!entry) return;
     registry.triggerTypes.delete(entry.id);
-    const live = [...entry.bindings.values()];
-    entry.bindings.clear();
-    for (const binding of live) void callQuietly(this.#ctx, () => entry.handler.unregisterTrigger(binding));
+    // Only bindings.ts records bindings, so when there are any it is loaded already.
+    if (entry.bindings.size > 0) void bindings((m) => m.releaseBindings(this.#ctx, entry)).catch(this.#ctx.report);
   }
 }
