@@ -24,17 +24,18 @@ import type { StreamChannelRef } from './ref.js';
 /** The engine's route prefix for data channels (protocol.md §4.2). */
 const CHANNEL_ROUTE = '/ws/channels/';
 
-/** Channel socket scheme by engine address scheme; any other scheme has no channel route. */
-const WS_SCHEMES: Record<string, 'ws:' | 'wss:'> = { 'ws:': 'ws:', 'http:': 'ws:', 'wss:': 'wss:', 'https:': 'wss:' };
-
-function wsScheme(protocol: string, input: string): 'ws:' | 'wss:' {
-  const scheme = Object.hasOwn(WS_SCHEMES, protocol) ? WS_SCHEMES[protocol] : undefined;
-  if (!scheme) {
+/**
+ * The channel socket's scheme: `ws:` for a `ws:` or `http:` engine address, `wss:` for `wss:` or
+ * `https:`; any other scheme has no channel route.
+ */
+function wsScheme(protocol: string, input: string): string {
+  const secure = /^(?:ws|http)(s?):$/.exec(protocol);
+  if (!secure) {
     throw new TypeError(
       `Cannot build a channel URL from engine address "${input}": expected a ws://, wss://, http:// or https:// URL.`,
     );
   }
-  return scheme;
+  return `ws${secure[1]}:`;
 }
 
 /**
