@@ -100,7 +100,8 @@ function positive(name: string, value: number | undefined, fallback: number, all
   return value;
 }
 
-function notBlank(name: string, value: string | undefined): string | undefined {
+/** An optional name: absent is fine (a default applies), given but blank is a TypeError. */
+export function optionalName(name: string, value: string | undefined): string | undefined {
   if (value === undefined) return undefined;
   if (typeof value !== 'string' || value.trim() === '') {
     throw new TypeError(`${name} is blank: give it a name, or omit it`);
@@ -122,9 +123,9 @@ export function resolveOptions(platform: Platform, address: string | undefined, 
         'Put the credential in the URL query instead, e.g. registerWorker("wss://engine.example/?token=…").',
     );
   }
-  const namespace = notBlank('namespace', o.namespace ?? platform.env('III_NAMESPACE'));
+  const namespace = optionalName('namespace', o.namespace ?? platform.env('III_NAMESPACE'));
   const workerName =
-    notBlank('workerName', o.workerName) ?? notBlank('III_WORKER_NAME', platform.env('III_WORKER_NAME')) ?? platform.runtimeInfo().defaultWorkerName();
+    optionalName('workerName', o.workerName) ?? optionalName('III_WORKER_NAME', platform.env('III_WORKER_NAME')) ?? platform.runtimeInfo().defaultWorkerName();
   const r = o.reconnect ?? {};
   // Table-driven, in the order of DEFAULT_RECONNECT: every delay and the jitter may be 0, only
   // the multiplier must be positive, and only maxRetries may be Infinity.

@@ -5,9 +5,10 @@
 import type { Connection } from '../connection/index.js';
 import { encodeFrame, type OutboundRegisterTriggerFrame, type RegisterFunctionFrame } from '../protocol/index.js';
 import type { FunctionEntry, TriggerEntry } from '../registry/index.js';
+import { optionalName } from '../options.js';
 import { requestSchema, toWireFormat, type AnySchema } from '../schema.js';
 import type { FunctionHandler, FunctionRef, HttpInvocationConfig, RegisterFunctionOptions, RegisterTriggerInput, Trigger } from '../types.js';
-import { encodeOrThrow, isBlankNamespace, isHttpConfig, notBlank } from './arguments.js';
+import { encodeOrThrow, isHttpConfig, notBlank } from './arguments.js';
 import type { ClientContext } from './context.js';
 import { invocations } from './lazy-parts.js';
 
@@ -82,10 +83,8 @@ export class Registrations {
     if (input === null || typeof input !== 'object') throw new TypeError('registerTrigger: expected an object');
     notBlank('trigger type', input.type);
     notBlank('function_id', input.function_id);
-    if (isBlankNamespace(input.namespace)) throw new TypeError('registerTrigger: namespace is blank: give it a name, or omit it');
-    if (isBlankNamespace(input.trigger_namespace)) {
-      throw new TypeError('registerTrigger: trigger_namespace is blank: give it a name, or omit it');
-    }
+    optionalName('registerTrigger: namespace', input.namespace);
+    optionalName('registerTrigger: trigger_namespace', input.trigger_namespace);
     const id = this.#ctx.platform.randomUUID();
     // Undefined fields are dropped by JSON.stringify; `config` is always sent (null when absent).
     const frame: OutboundRegisterTriggerFrame = {
