@@ -17,7 +17,8 @@ type Materialize = (data: unknown, create: (ref: unknown) => unknown) => unknown
 const decodeFrame = (await load('src/protocol/codec.ts')).decodeFrame as Decode;
 const mat = await load('src/channels/materialize.ts');
 const materializeChannelRefs = mat.materializeChannelRefs as Materialize;
-// A build with the proposed gate (PROPOSED-hot-path.diff) skips the copy when there is no ref.
+// Builds with the gate (containsChannelRef, since the hot-path fix) skip the copy when there is
+// no ref; older copies of src/ (--src) have no gate and always copy.
 const containsChannelRef = mat.containsChannelRef as ((data: unknown) => boolean) | undefined;
 const materialize: Materialize = containsChannelRef ? (d, c) => (containsChannelRef(d) ? materializeChannelRefs(d, c) : d) : materializeChannelRefs;
 
