@@ -86,9 +86,10 @@ if (existsSync(vitestJson)) {
 }
 if (vitest.code !== 0 && results.at(-1).failed === 0) results.at(-1).failed = 1;
 
-// Artefact guards (PRACTICES.md item 13): the size ratchet of the browser entry, and publint +
-// attw on the packed package. Each counts as one check.
-for (const script of ['size', 'check:package']) {
+// Artefact guards (PRACTICES.md item 13): the size ratchet of the browser entry, publint + attw
+// on the packed package, and the API reference (typedoc, warnings are errors: a broken link or
+// an undocumented export shows here). Each counts as one check.
+for (const script of ['size', 'check:package', 'docs']) {
   const check = await run('npm', ['run', '--silent', script]);
   results.push({ runner: `npm run ${script}`, passed: check.code === 0 ? 1 : 0, failed: check.code === 0 ? 0 : 1 });
 }
