@@ -87,8 +87,8 @@ if (existsSync(vitestJson)) {
 if (vitest.code !== 0 && results.at(-1).failed === 0) results.at(-1).failed = 1;
 
 // Artefact guards (PRACTICES.md item 13): the size ratchet of the browser entry, publint + attw
-// on the packed package, and the API reference (typedoc, warnings are errors: a broken link or
-// an undocumented export shows here). Each counts as one check.
+// on the packed package, and the API reference (typedoc with warnings as errors, so a broken
+// {@link} or a type it cannot resolve fails here). Each counts as one check.
 for (const script of ['size', 'check:package', 'docs']) {
   const check = await run('npm', ['run', '--silent', script]);
   results.push({ runner: `npm run ${script}`, passed: check.code === 0 ? 1 : 0, failed: check.code === 0 ? 0 : 1 });
