@@ -20,6 +20,20 @@ export interface ChannelRefLike {
 }
 
 /** One worker connection on `/` (§1.1), enough to call and to be called. */
+/** A client socket without compression (as every client here), open within 10 s. */
+async function openSocket(url: string, what: string): Promise<WebSocket> {
+  const ws = new WebSocket(url, { perMessageDeflate: false });
+  await withTimeout(
+    new Promise<void>((resolve, reject) => {
+      ws.once('open', () => resolve());
+      ws.once('error', reject);
+    }),
+    10_000,
+    what,
+  );
+  return ws;
+}
+
 export class RawConn {
   private readonly ws: WebSocket;
   private readonly pending = new Map<string, Pending>();
@@ -45,15 +59,7 @@ export class RawConn {
 
   /** Opens the socket and announces the worker (§1.2) so registrations are not parked for 5 s (§2.4). */
   static async open(url: string, name: string): Promise<RawConn> {
-    const ws = new WebSocket(url, { perMessageDeflate: false });
-    await withTimeout(
-      new Promise<void>((resolve, reject) => {
-        ws.once('open', () => resolve());
-        ws.once('error', reject);
-      }),
-      10_000,
-      `raw open ${url}`,
-    );
+    const ws = await openSocket(url, `raw open ${url}`);
     const conn = new RawConn(url, ws);
     conn.send({
       type: 'invokefunction',
@@ -154,15 +160,7 @@ const SEND_HWM = 1024 * 1024;
 
 /** Writes `bytes` as 64 KiB binary frames, then closes (end of stream, §4.3). */
 export async function rawWrite(url: string, bytes: number, chunk: Buffer): Promise<void> {
-  const ws = new WebSocket(url, { perMessageDeflate: false });
-  await withTimeout(
-    new Promise<void>((resolve, reject) => {
-      ws.once('open', () => resolve());
-      ws.once('error', reject);
-    }),
-    10_000,
-    'raw channel writer open',
-  );
+  const ws = await openSocket(url, 'raw channel writer open');
   const closed = new Promise<void>((resolve) => ws.once('close', () => resolve()));
   let sent = 0;
   const maxFrames = Math.ceil(bytes / FRAME) + 1;

@@ -100,21 +100,8 @@ export function sleep(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms));
 }
 
-export function withTimeout<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
-  return new Promise<T>((resolve, reject) => {
-    const t = setTimeout(() => reject(new Error(`timed out after ${ms} ms: ${what}`)), ms);
-    p.then(
-      (v) => {
-        clearTimeout(t);
-        resolve(v);
-      },
-      (e: unknown) => {
-        clearTimeout(t);
-        reject(e instanceof Error ? e : new Error(String(e)));
-      },
-    );
-  });
-}
+// The engine tests' bounded wait: every await of the bench has a deadline too.
+export { withTimeout } from '../engine/tests/raw-client.js';
 
 /** Poll `check` every `everyMs` until it is true; bounded by `ms`. */
 export async function waitUntil(check: () => boolean | Promise<boolean>, ms: number, what: string, everyMs = 10): Promise<void> {
