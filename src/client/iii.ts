@@ -52,6 +52,8 @@ export class III {
   readonly #triggerTypes: TriggerTypes;
   readonly #calls: Calls;
   readonly #channels: ChannelEnds;
+  /** The last refusal being recorded (refusals.ts loads on first use); `ready()` waits for it. */
+  #recording: Promise<void> = Promise.resolve();
 
   constructor(platform: Platform, address: string | undefined, options: InitOptions = {}, deps: ClientDeps = {}) {
     const o = resolveOptions(platform, address, options);
@@ -99,14 +101,14 @@ export class III {
       // Only a refused function id leaves the worker running; anything else is fatal (§3.12).
       registrationrejected: (frame) =>
         frame.code === 'FUNCTION_NAMESPACE_CONFLICT'
-          ? void refusals((m) => m.onFunctionRejected(ctx, frame)).catch(base.report)
+          ? void (this.#recording = refusals((m) => m.onFunctionRejected(ctx, frame)).catch(base.report))
           : lifecycle.onWorkerRejected(frame),
       registertrigger: (frame) => void bindings((m) => m.deliverBinding(ctx, frame)).catch(base.report),
       unregistertrigger: (frame) => void bindings((m) => m.removeBinding(ctx, frame)).catch(base.report),
       // A success needs nothing; a refusal is recorded by refusals.ts.
       triggerregistrationresult: (frame) => {
         const { error } = frame;
-        if (error) void refusals((m) => m.onTriggerRefused(ctx, frame, error)).catch(base.report);
+        if (error) this.#recording = refusals((m) => m.onTriggerRefused(ctx, frame, error)).catch(base.report);
       },
       error: (frame) => lifecycle.onAuthError(frame.error.code, frame.error.message),
       pong: () => {}, // Its arrival already moved the idle deadline.
@@ -155,12 +157,14 @@ export class III {
    * Resolves once the engine has accepted this worker: its announce (`engine::workers::register`)
    * answered, which the engine does only after claiming the worker name and applying every
    * registration sent so far (§1.2). After it, calling one of this worker's own functions cannot
-   * race its registration. Rejects if the client fails (e.g. `WORKER_NAMESPACE_CONFLICT`), shuts
+   * race its registration, and a function the engine refused (`FUNCTION_NAMESPACE_CONFLICT`) has
+   * its `rejection` set. Rejects if the client fails (e.g. `WORKER_NAMESPACE_CONFLICT`), shuts
    * down, or the engine refuses the announce (an RBAC session not allowed the namespace).
    * After a reconnect it waits for the new connection's acceptance.
    */
   ready(): Promise<void> {
-    return this.#lifecycle.ready();
+    // Refusals the engine sent before accepting us are on their handles when this resolves.
+    return this.#lifecycle.ready().then(() => this.#recording);
   }
 
   /** Why the client stopped for good (`failed`), if it did. */

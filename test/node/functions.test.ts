@@ -181,6 +181,20 @@ describe('registerFunction + trigger', () => {
     expect(await b.trigger({ function_id: 'owned::f' })).toBe('a');
   });
 
+  it('after ready() a refused function already carries its rejection (no waiting needed)', async () => {
+    const e = await engine();
+    const a = worker(e.url);
+    a.registerFunction('taken::f', () => 'a');
+    await within(a.ready(), 5000, 'a ready');
+    for (let round = 0; round < 5; round++) {
+      const b = worker(e.url);
+      const ref = b.registerFunction('taken::f', () => 'b');
+      await within(b.ready(), 5000, 'b ready');
+      expect(ref.rejection, `round ${round}`).toBeInstanceOf(RegistrationRejectedError);
+      await b.shutdown();
+    }
+  });
+
   it('trigger() with TriggerAction.Void() resolves undefined at once and the function runs', async () => {
     const e = await engine();
     const a = worker(e.url);
