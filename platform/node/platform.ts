@@ -20,16 +20,6 @@ export const connectNodeWebSocket: TransportFactory = (url, options, handlers) =
   // channel frames costs more CPU than loopback bandwidth saves.
   const ws = new WebSocket(url, { headers: options.headers, perMessageDeflate: false });
   let closed = false;
-  ws.on('open', () => handlers.onOpen());
-  ws.on('message', (data, isBinary) => {
-    handlers.onMessage(isBinary ? toBytes(data) : data.toString());
-  });
-  ws.on('error', (err) => handlers.onError(err instanceof Error ? err : new Error(String(err))));
-  ws.on('close', (code, reason) => {
-    if (closed) return;
-    closed = true;
-    handlers.onClose(code, reason.toString());
-  });
   // Writers waiting for the socket to drain below their limit, woken by ws's per-frame write
   // callbacks (that frame reached the kernel): no timer polling on Node.
   let waiters: Array<{ limit: number; wake: () => void }> = [];
@@ -40,10 +30,19 @@ export const connectNodeWebSocket: TransportFactory = (url, options, handlers) =
     for (const w of waiters) (left <= w.limit ? w.wake() : still.push(w));
     waiters = still;
   };
-  ws.on('close', () => {
+  ws.on('open', () => handlers.onOpen());
+  ws.on('message', (data, isBinary) => {
+    handlers.onMessage(isBinary ? toBytes(data) : data.toString());
+  });
+  ws.on('error', (err) => handlers.onError(err instanceof Error ? err : new Error(String(err))));
+  ws.on('close', (code, reason) => {
+    if (closed) return;
+    closed = true;
+    // Nothing drains any more: the writers see the closed phase and stop.
     const all = waiters;
     waiters = [];
     for (const w of all) w.wake();
+    handlers.onClose(code, reason.toString());
   });
   const transport: Transport = {
     // Only binary frames (channel data) ask for the callback: protocol frames cost what they did.

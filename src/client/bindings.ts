@@ -71,7 +71,7 @@ async function callQuietly(ctx: TriggerTypesContext, fn: () => unknown): Promise
 }
 
 /** Finds the binding an engine `unregistertrigger` names; `typeHint` is only a hint (§2.3). */
-export function findBinding(registry: Registry, id: string, typeHint?: string | null): { type: TriggerTypeEntry; binding: Binding } | undefined {
+function findBinding(registry: Registry, id: string, typeHint?: string | null): { type: TriggerTypeEntry; binding: Binding } | undefined {
   if (typeHint) {
     const type = registry.triggerTypes.get(typeHint);
     const binding = type?.bindings.get(id);

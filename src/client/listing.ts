@@ -24,7 +24,6 @@ export type TriggerListOptions = { include_internal?: boolean; trigger_type?: st
 
 type Api = Pick<WorkerApi, 'trigger'>;
 
-
 export async function createChannel(api: Api, ends: ChannelEnds, bufferSize?: number): Promise<Channel> {
   const payload = bufferSize === undefined ? {} : { buffer_size: bufferSize };
   const result = (await api.trigger({ function_id: 'engine::channels::create', payload })) as {
