@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // Size budget (PRACTICES.md item 13): prints every built entry's minified + gzip size. The
-// target for the browser entry is 10 KB and is not met: it is 11.9 KB (12230 B, 35876 B
-// minified; it was 14105 B before the client's optional parts moved to chunks loaded on first
+// target for the browser entry is 10 KB and is not met: it is about 12 KB (12258 B, 35963 B
+// minified on 2026-11-30; it was 14105 B before the client's optional parts moved to chunks loaded on first
 // use, see docs/benchmarks.md "Size" for what moved and what is left). The enforced budget is a
 // ratchet at that size rounded up to 256 B, so the entry can only shrink from here; the script
 // fails when the browser entry exceeds it. Sizes are of the entry itself, dependencies external
