@@ -67,7 +67,7 @@ describe('inbound frame validation', () => {
   // anything that fails to valibot. Both must reach the same verdict and the same output.
   it('the hand check of invokefunction / invocationresult agrees with the valibot schemas', async () => {
     const v = await import('valibot');
-    const { InvokeFunctionSchema, InvocationResultSchema } = await import('../../src/protocol/frames.js');
+    const { InvokeFunctionSchema, InvocationResultSchema } = await import('../../src/protocol/schemas.js');
     const cases: Record<string, unknown>[] = [
       { type: 'invokefunction', invocation_id: 'i', function_id: 'f', data: { a: 1 }, extra: true },
       { type: 'invokefunction', function_id: 'f' },
