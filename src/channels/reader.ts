@@ -59,7 +59,7 @@ export class ChannelReader {
     // The reader always opens the read side; either ref names the same channel and key (§4.1).
     const url = channelUrl(engineWsBase, { ...ref, direction: 'read' });
     let controller!: ReadableStreamDefaultController<Uint8Array>;
-    this.#core = lazily(() => import('./channel-streams.js').then((m) => new m.ReaderCore(this.channelId, url, options, controller)));
+    this.#core = lazily(() => import('./reader-core.js').then((m) => new m.ReaderCore(this.channelId, url, options, controller)));
     this.readable = new ReadableStream<Uint8Array>(
       {
         start: (c) => {

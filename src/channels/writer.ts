@@ -59,7 +59,7 @@ export class ChannelWriter {
     const url = channelUrl(engineWsBase, { ...ref, direction: 'write' });
     const highWaterMark = Math.max(1, options.highWaterMark ?? DEFAULT_WRITER_HIGH_WATER_MARK);
     this.#core = lazily(() =>
-      import('./channel-streams.js').then((m) => new m.WriterCore(this.channelId, url, options, highWaterMark, this.#controller)),
+      import('./writer-core.js').then((m) => new m.WriterCore(this.channelId, url, options, highWaterMark, this.#controller)),
     );
     this.writable = new WritableStream<Uint8Array>(
       {

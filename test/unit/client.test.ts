@@ -347,6 +347,8 @@ describe('client: inbound frames', () => {
     const handler = vi.fn((data: { a: number }) => data.a * 2);
     client.registerFunction('v::f', handler, { request_format: v.strictObject({ a: v.number() }) });
     connect(last());
+    // The valibot → JSON Schema converter loads on first use (registration/formats.ts): ready() waits for it.
+    await client.ready();
     expect(last().frames[1]).toMatchObject({ request_format: { type: 'object', properties: { a: { type: 'number' } } } });
     last().receive({ type: 'invokefunction', invocation_id: 'ok', function_id: 'v::f', data: { a: 2, _caller_worker_id: 'c' } });
     last().receive({ type: 'invokefunction', invocation_id: 'bad', function_id: 'v::f', data: { a: 'x' } });

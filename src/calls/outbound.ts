@@ -1,22 +1,52 @@
 /**
  * Outbound calls (`trigger()`, §3.3–§3.6): request checks, namespace rules, trace context,
- * encoding, the pending table, and the results that come back.
+ * encoding, the pending table, the results that come back, and the calls an outcome ends
+ * (session/outcomes.ts: a lost socket ends the calls written on it, a fatal error all of them).
  */
+import { isBlankNamespace } from '../arguments.js';
 import { ErrorCode, IIIInvocationError } from '../errors.js';
-import { encodeFrame, type InvocationResultFrame, type OutboundInvokeFrame } from '../protocol/index.js';
+import type { Logger } from '../logger.js';
+import type { ResolvedOptions } from '../options.js';
+import type { Platform } from '../platform.js';
+import type { InvocationResultFrame, OutboundInvokeFrame } from '../protocol/index.js';
 import type { TriggerRequest } from '../types.js';
-import { isBlankNamespace } from './arguments.js';
-import { errorMessage, type ClientContext } from './context.js';
+import { encodeCall } from './encode.js';
+import { PendingCalls } from './pending.js';
 
 const ENGINE_PREFIX = 'engine::';
 
-export type CallsContext = Pick<ClientContext, 'platform' | 'options' | 'pending' | 'diag' | 'events' | 'session'>;
+/** The session as calls see it (session/connection.ts, send-policy.ts). */
+export interface CallLink {
+  /** Sends the call now or queues it, as the session's send policy says. */
+  submit(kind: 'call', text: string, isLive?: () => boolean, onSent?: () => void): unknown;
+  /** The error a new call gets at once when the client was shut down or has failed. */
+  stopped(functionId: string): Error | undefined;
+}
+
+export interface CallsContext {
+  readonly platform: Platform;
+  readonly options: Pick<ResolvedOptions, 'namespace' | 'invocationTimeoutMs' | 'propagator'>;
+  readonly link: CallLink;
+  /** SDK diagnostics: console only, never sent to the engine. */
+  readonly diag: Logger;
+}
 
 export class Calls {
   readonly #ctx: CallsContext;
+  readonly #pending: PendingCalls;
 
   constructor(ctx: CallsContext) {
     this.#ctx = ctx;
+    this.#pending = new PendingCalls(ctx.platform);
+  }
+
+  /**
+   * Ends pending calls with the error `makeError` gives for each: `all` of them, those `sent` on
+   * a socket that is gone (their result can never come back, §3.13), or `none`.
+   */
+  end(which: 'all' | 'sent' | 'none', makeError: (functionId: string) => Error): void {
+    if (which === 'all') this.#pending.rejectAll(makeError);
+    else if (which === 'sent') this.#pending.rejectSent(makeError);
   }
 
   /** Never throws: every failure is a rejected promise (DESIGN.md "Errors"). */
@@ -30,18 +60,19 @@ export class Calls {
 
   /** An `invocationresult` frame: settles its pending call, if any still waits. */
   onResult(frame: InvocationResultFrame): void {
-    if (!this.#ctx.pending.resolveFrame(frame) && frame.error) this.#onUnmatchedError(frame.function_id, frame.error);
+    if (!this.#pending.resolveFrame(frame) && frame.error) this.#onUnmatchedError(frame.function_id, frame.error);
   }
 
   #trigger(request: TriggerRequest): Promise<unknown> {
-    const { platform, options, pending, session } = this.#ctx;
+    const { platform, options, link } = this.#ctx;
+    const pending = this.#pending;
     const invalid = (msg: string, code: string = ErrorCode.InvalidRequest) =>
       Promise.reject(new IIIInvocationError({ code, message: msg, function_id: request?.function_id }));
     if (request === null || typeof request !== 'object') return invalid('trigger: expected a request object');
     const functionId = request.function_id;
     if (typeof functionId !== 'string' || functionId.trim() === '') return invalid('trigger: function_id must be a non-empty string');
-    if (session.isShutDown) return Promise.reject(session.shutdownError(functionId));
-    if (session.fatal) return Promise.reject(session.fatal);
+    const stopped = link.stopped(functionId);
+    if (stopped) return Promise.reject(stopped);
     if (request.signal?.aborted) return Promise.reject(request.signal.reason);
     let namespace: string | undefined;
     if (request.namespace !== undefined) {
@@ -78,19 +109,20 @@ export class Calls {
     };
 
     if (action?.type === 'void') {
-      const text = encodeCall(frame, functionId);
+      const text = encodeCall(frame);
       if (typeof text !== 'string') return Promise.reject(text);
       const deadline = platform.now() + timeoutMs;
-      session.sendOrQueue(text, () => platform.now() < deadline);
+      link.submit('call', text, () => platform.now() < deadline);
       return Promise.resolve(undefined);
     }
     const id = platform.randomUUID();
     frame.invocation_id = id;
-    const text = encodeCall(frame, functionId);
+    const text = encodeCall(frame);
     if (typeof text !== 'string') return Promise.reject(text);
     const promise = pending.add({ id, functionId, timeoutMs, signal: request.signal });
     if (pending.has(id)) {
-      session.sendOrQueue(
+      link.submit(
+        'call',
         text,
         () => pending.has(id),
         () => pending.markSent(id),
@@ -116,23 +148,9 @@ export class Calls {
 
   /**
    * An error result nobody waits for: a late answer after a timeout, or the engine refusing a
-   * void call (RBAC answers even those, §3.3 step 2). (The announce's answer goes to the lifecycle.)
+   * void call (RBAC answers even those, §3.3 step 2). (The announce's answer goes to the handshake.)
    */
   #onUnmatchedError(functionId: string, body: { code: string; message: string }): void {
     this.#ctx.diag.debug(`unmatched error result for ${functionId}: ${body.code}: ${body.message}`);
-  }
-}
-
-/** The frame's text, or the error to reject the call with when it cannot be encoded. */
-function encodeCall(frame: OutboundInvokeFrame, functionId: string): string | IIIInvocationError {
-  try {
-    return encodeFrame(frame);
-  } catch (err) {
-    return new IIIInvocationError({
-      code: ErrorCode.InvalidRequest,
-      message: `trigger: the payload or metadata is not JSON-serializable: ${errorMessage(err)}`,
-      function_id: functionId,
-      cause: err,
-    });
   }
 }

@@ -1,14 +1,14 @@
 /**
- * The engine refusing one of this worker's functions or bindings (§3.7, §3.12): the error is
- * recorded on the handle, its listeners are called, and it is logged and emitted as an event.
- * Loaded with the first refusal (lazy-parts.ts): refusals only arrive from the socket, and most
- * workers never see one. A refused worker is fatal instead, and stays with the lifecycle.
+ * The engine refusing one of this worker's functions or bindings (`OUTCOMES.functionConflict`,
+ * `OUTCOMES.triggerRefused`; §3.7, §3.12): the error is recorded on the handle, its listeners are
+ * called, and it is logged and emitted as an event. A refused worker is fatal instead
+ * (session/outcomes.ts).
  */
 import { IIIInvocationError, RegistrationRejectedError } from '../errors.js';
 import type { ErrorBodyFrame, RegistrationRejectedFrame, TriggerRegistrationResultFrame } from '../protocol/index.js';
-import type { ClientContext } from './context.js';
+import type { RegistrationContext } from './context.js';
 
-export type RefusalsContext = Pick<ClientContext, 'registry' | 'diag' | 'events' | 'report'>;
+export type RefusalsContext = Pick<RegistrationContext, 'registry' | 'diag' | 'events' | 'report'>;
 
 /** `FUNCTION_NAMESPACE_CONFLICT`: only that function is refused; the worker carries on (§3.12). */
 export function onFunctionRejected(ctx: RefusalsContext, frame: RegistrationRejectedFrame): void {

@@ -1,7 +1,7 @@
 /**
  * What this worker has told the engine, kept so it can be said again on every (re)connect
  * (§2.4 item 4): trigger types, then functions, then triggers, each in registration order.
- * Plain data; the client decides what the entries do.
+ * Plain data; functions.ts and trigger-types.ts decide what the entries do.
  */
 import type { IIIInvocationError, RegistrationRejectedError } from '../errors.js';
 import type { AnySchema } from '../schema.js';
@@ -12,20 +12,23 @@ import type {
   RegisterTriggerTypeFrame,
 } from '../protocol/index.js';
 
-export interface FunctionEntry {
+/** `frame` is absent while a valibot format is being converted (formats.ts): not replayed yet. */
+interface Announced<F> {
+  frame?: F;
+}
+
+export interface FunctionEntry extends Announced<RegisterFunctionFrame> {
   id: string;
-  frame: RegisterFunctionFrame;
   /** Absent for HTTP-invoked functions, which never run locally (§3.2). */
   run?: (data: unknown, metadata: unknown, context: unknown) => unknown;
-  /** A valibot `request_format`: every inbound payload must pass it before `run` (client/inbound.ts). */
+  /** A valibot `request_format`: every inbound payload must pass it before `run` (calls/serving.ts). */
   schema?: AnySchema;
   rejection?: RegistrationRejectedError;
   readonly rejectionListeners: Set<(error: RegistrationRejectedError) => void>;
 }
 
-export interface TriggerEntry {
+export interface TriggerEntry extends Announced<OutboundRegisterTriggerFrame> {
   id: string;
-  frame: OutboundRegisterTriggerFrame;
   error?: IIIInvocationError;
   readonly errorListeners: Set<(error: IIIInvocationError) => void>;
 }
@@ -40,9 +43,8 @@ export interface Binding {
   trigger_namespace?: string;
 }
 
-export interface TriggerTypeEntry {
+export interface TriggerTypeEntry extends Announced<RegisterTriggerTypeFrame> {
   id: string;
-  frame: RegisterTriggerTypeFrame;
   handler: {
     registerTrigger(binding: Binding): unknown;
     unregisterTrigger(binding: Binding): unknown;
@@ -58,9 +60,9 @@ export class Registry {
   /** The registration frames of the opening sequence, in protocol order (§2.4 item 4). */
   replay(): OutboundFrame[] {
     const frames: OutboundFrame[] = [];
-    for (const t of this.triggerTypes.values()) frames.push(t.frame);
-    for (const f of this.functions.values()) frames.push(f.frame);
-    for (const t of this.triggers.values()) frames.push(t.frame);
+    for (const t of this.triggerTypes.values()) if (t.frame) frames.push(t.frame);
+    for (const f of this.functions.values()) if (f.frame) frames.push(f.frame);
+    for (const t of this.triggers.values()) if (t.frame) frames.push(t.frame);
     return frames;
   }
 }

@@ -1,29 +1,11 @@
 /**
  * A `Transport` over a WHATWG-style WebSocket. One adapter for every socket that follows the
- * WHATWG API: the global WebSocket of browsers, Deno and Bun (platform/web), and the
+ * WHATWG API: the global WebSocket of browsers, Deno and Bun (platform/web), workerd's upgraded
+ * socket (platform/workers), and the
  * `WebSocket` escape hatch of `InitOptions` (a polyfill, a proxy-aware client, a test double).
  * It uses the `on*` properties, the part of the API every such socket has.
  */
-import type { Transport, TransportFactory, TransportHandlers } from '../platform.js';
-
-/** The part of the WHATWG WebSocket this SDK uses. */
-export interface WebSocketLike {
-  binaryType: string;
-  readonly readyState: number;
-  readonly bufferedAmount?: number;
-  send(data: string | ArrayBufferLike | Uint8Array): void;
-  close(code?: number, reason?: string): void;
-  onopen: ((ev: unknown) => void) | null;
-  onmessage: ((ev: { data: unknown }) => void) | null;
-  onclose: ((ev: { code: number; reason: string }) => void) | null;
-  onerror: ((ev: unknown) => void) | null;
-}
-
-/**
- * A WebSocket constructor. When upgrade headers are configured they are passed as a third
- * argument `{ headers }`, the signature of `ws`, Bun and Deno; a browser constructor ignores it.
- */
-export type WebSocketConstructor = new (url: string, protocols?: string | string[], options?: { headers?: Record<string, string> }) => WebSocketLike;
+import type { Transport, TransportFactory, TransportHandlers, WebSocketConstructor, WebSocketLike } from '../platform.js';
 
 /** Bun's built-in WebSocket also stops and restarts reading from the socket (measured). */
 type PausableWebSocket = WebSocketLike & { pause?: () => void; resume?: () => void };

@@ -189,7 +189,7 @@ export class PendingCalls {
   }
 
   /** The socket dropped: calls already written on it can never be answered (§3.13). */
-  rejectSent(makeError: (functionId: string) => IIIInvocationError): void {
+  rejectSent(makeError: (functionId: string) => Error): void {
     for (const [id, entry] of this.#entries) {
       if (entry.sent) this.#settle(id, makeError(entry.functionId));
     }
