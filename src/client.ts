@@ -1,18 +1,17 @@
 /**
  * `III`, the public face of one worker. It builds the parts, wires them together through the
  * narrow interfaces each feature folder declares (the folders never import each other,
- * ARCHITECTURE.md), routes every inbound frame to its part, applies the outcome table to
- * engine signals, and delegates every public method.
+ * ARCHITECTURE.md) and delegates every public method. Inbound frames and engine signals go
+ * through routes.ts.
  */
-import { ErrorCode, IIIInvocationError, RegistrationRejectedError, toError } from './errors.js';
-import { Emitter, type ConnectionStateListener, type IIIConnectionState, type IIIEvents, type StateChange } from './events.js';
+import type { IIIInvocationError } from './errors.js';
+import { Emitter, type ConnectionStateListener, type IIIConnectionState, type IIIEvents } from './events.js';
 import type { FunctionInfo, TriggerInfo, WorkerInfo } from './info.js';
 import { toFunctionInfos, toTriggerInfos, toWorkerInfos } from './info.js';
 import { Logger } from './logger.js';
 import { resolveOptions, type InitOptions, type ResolvedOptions } from './options.js';
 import type { Platform } from './platform.js';
-import type { RegistrationRejectedFrame } from './protocol/index.js';
-import { routeFrames } from './routes.js';
+import { reporter, Routes } from './routes.js';
 import type { AnySchema } from './schema.js';
 import type {
   EnqueueResult,
@@ -30,17 +29,8 @@ import type {
 } from './types.js';
 import { Calls, Serving } from './calls/index.js';
 import { ChannelEnds, type Channel, type ClientDeps } from './channels/ends.js';
-import {
-  Announcer,
-  Functions,
-  Registry,
-  TriggerTypes,
-  onFunctionRejected,
-  onTriggerRefused,
-  subscribeFunctionsAvailable,
-  type RegistrationContext,
-} from './registration/index.js';
-import { Connection, Handshake, OUTCOMES, rejectionOutcome, shutdownError, transportFromConstructor, type Outcome } from './session/index.js';
+import { Announcer, Functions, Registry, TriggerTypes, subscribeFunctionsAvailable, type RegistrationContext } from './registration/index.js';
+import { Connection, Handshake, OUTCOMES, shutdownError, transportFromConstructor } from './session/index.js';
 
 export type { Channel, ClientDeps } from './channels/ends.js';
 export type { ConnectionStateListener, IIIEvents } from './events.js';
@@ -52,19 +42,15 @@ export class III {
   readonly #o: ResolvedOptions;
   readonly #platform: Platform;
   readonly #events = new Emitter<IIIEvents>();
-  readonly #stateListeners = new Set<ConnectionStateListener>();
-  /** SDK diagnostics: console only, never sent to the engine. */
-  readonly #diag: Logger;
+  readonly #routes: Routes;
   readonly #conn: Connection;
   readonly #handshake: Handshake;
-  readonly #registry = new Registry();
   /** What the registration parts share (registration/context.ts). */
   readonly #parts: RegistrationContext;
   readonly #announcer: Announcer;
   readonly #functions: Functions;
   readonly #triggerTypes: TriggerTypes;
   readonly #calls: Calls;
-  readonly #serving: Serving;
   readonly #channels: ChannelEnds;
   #shutdown: Promise<void> | undefined;
 
@@ -73,11 +59,13 @@ export class III {
     this.#platform = platform;
     const sink = platform.console ?? globalThis.console;
     this.logger = new Logger({ level: o.logLevel, console: sink, prefix: `[${o.workerName}]`, forward: (l, m, d) => this.#sendLog(l, m, d) });
-    this.#diag = new Logger({ level: o.logLevel, console: sink });
-    const report = (err: unknown) => this.#events.emit('error', toError(err));
+    // SDK diagnostics: console only, never sent to the engine.
+    const diag = new Logger({ level: o.logLevel, console: sink });
     // The resolved options carry headers, reconnect, heartbeat and handshakeTimeoutMs as is.
     const transport = o.WebSocket ? transportFromConstructor(o.WebSocket, platform.name) : platform.connect;
     const conn = (this.#conn = new Connection({ ...o, url: o.address, platform, transport }));
+    // The session as the features see it (their context.ts / CallLink): the send policy and
+    // whether the client stopped.
     const link = {
       submit: conn.submit.bind(conn),
       assertUsable: (what: string) => {
@@ -86,52 +74,26 @@ export class III {
       },
       stopped: (functionId: string) => (conn.isShutDown ? shutdownError(functionId) : conn.fatal),
     };
-    const registry = this.#registry;
-    const parts = (this.#parts = { platform, namespace: o.namespace, registry, link, diag: this.#diag, events: this.#events, report });
-    this.#handshake = new Handshake({ ...o, platform, replay: () => registry.replay() });
+    const registry = new Registry();
+    const parts = (this.#parts = { platform, namespace: o.namespace, registry, link, diag, events: this.#events, report: reporter(this.#events) });
+    const handshake = (this.#handshake = new Handshake({ ...o, platform, replay: () => registry.replay() }));
     this.#announcer = new Announcer(parts);
     this.#functions = new Functions(parts, this.#announcer);
-    this.#triggerTypes = new TriggerTypes(parts, this.#announcer);
-    this.#calls = new Calls({ platform, options: o, link, diag: this.#diag });
-    this.#channels = new ChannelEnds(platform, o.address, deps);
-    this.#serving = new Serving({
+    const triggerTypes = (this.#triggerTypes = new TriggerTypes(parts, this.#announcer));
+    const calls = (this.#calls = new Calls({ platform, options: o, link, diag }));
+    const channels = (this.#channels = new ChannelEnds(platform, o.address, deps));
+    const serving = new Serving({
       find: (id) => registry.functions.get(id),
-      materialize: (data) => this.#channels.materialize(data),
+      materialize: (data) => channels.materialize(data),
       reply: (text) => conn.submit('reply', text),
       propagator: o.propagator,
     });
-    const handshake = this.#handshake;
-    const onFrame = routeFrames(this.#diag, this.#events, report, {
-      workerregistered: (frame) => {
-        const workerId = handshake.registered(frame);
-        conn.markRegistered();
-        this.#events.emit('connected', { workerId });
-      },
-      invocationresult: (frame) => (handshake.isAnswer(frame) ? this.#onAnswer(handshake.answer(frame)) : this.#calls.onResult(frame)),
-      invokefunction: (frame) => this.#serving.onInvoke(frame),
-      registrationrejected: (frame) => this.#onRejected(frame),
-      registertrigger: (frame) => void this.#triggerTypes.deliver(frame),
-      unregistertrigger: (frame) => this.#triggerTypes.remove(frame),
-      // A success needs nothing (§3.7 item 6).
-      triggerregistrationresult: (frame) => {
-        if (frame.error) onTriggerRefused(parts, frame, frame.error);
-      },
-      error: (frame) => this.#onAuthError(frame.error.code, frame.error.message),
-      pong: () => {}, // Its arrival already moved the idle deadline.
-    });
+    const routes = (this.#routes = new Routes({ options: o, conn, handshake, calls, serving, triggerTypes, registration: parts }));
     conn.start({
       onOpen: () => handshake.open(link.submit),
-      onFrame,
-      onSocketLost: (error) =>
-        this.#calls.end(OUTCOMES.closed.calls, (functionId) =>
-          new IIIInvocationError({
-            code: ErrorCode.ConnectionLost,
-            message: `connection lost before ${functionId} answered: ${error.message}`,
-            function_id: functionId,
-            cause: error,
-          }),
-        ),
-      onState: (change) => this.#onState(change),
+      onFrame: (data) => routes.onFrame(data),
+      onSocketLost: (error) => routes.onSocketLost(error),
+      onState: (change) => routes.onState(change),
     });
   }
 
@@ -148,8 +110,9 @@ export class III {
 
   /** Calls `listener(state, change)` on every state change; returns an unsubscribe function. */
   addConnectionStateListener(listener: ConnectionStateListener): () => void {
-    this.#stateListeners.add(listener);
-    return () => this.#stateListeners.delete(listener);
+    const listeners = this.#routes.stateListeners;
+    listeners.add(listener);
+    return () => listeners.delete(listener);
   }
 
   on<E extends keyof IIIEvents>(event: E, listener: (...args: IIIEvents[E]) => void): this {
@@ -297,7 +260,7 @@ export class III {
     // The phase is `closed` before any listener runs: they see a shut-down client.
     this.#shutdown = this.#conn.close().then(() => {
       this.#events.clear();
-      this.#stateListeners.clear();
+      this.#routes.stateListeners.clear();
     });
     return this.#shutdown;
   }
@@ -305,67 +268,6 @@ export class III {
   /** `await using worker = registerWorker(…)` support. */
   [Symbol.asyncDispose](): Promise<void> {
     return this.shutdown();
-  }
-
-  // ---------------------------------------------------------------- engine signals
-
-  /** Applies a row of the outcome table (session/outcomes.ts) to the calls and the session. */
-  #settle(outcome: Outcome, error: IIIInvocationError, perCall: (functionId: string) => Error = () => error): void {
-    this.#calls.end(outcome.calls, perCall);
-    if (outcome.effect === 'fatal') this.#conn.fail(error);
-    else if (outcome.effect === 'retry') this.#conn.drop(error);
-  }
-
-  /** The announce's answer: accepted, or refused (`OUTCOMES.announceRefused`). */
-  #onAnswer(refusal: IIIInvocationError | undefined): void {
-    if (!refusal) return this.#conn.accept();
-    this.#diag.error(refusal.message);
-    this.#events.emit('error', refusal);
-    this.#conn.refuse(refusal);
-  }
-
-  #onRejected(frame: RegistrationRejectedFrame): void {
-    const outcome = rejectionOutcome(frame.code);
-    if (outcome.effect === 'handle') return onFunctionRejected(this.#parts, frame);
-    const error = new RegistrationRejectedError({
-      code: frame.code,
-      message: `${frame.code}: registration rejected for worker "${frame.worker_name ?? this.#o.workerName}" in namespace "${frame.namespace}" (already owned by worker ${frame.owner_worker_id})`,
-      namespace: frame.namespace,
-      owner_worker_id: frame.owner_worker_id,
-      worker_name: frame.worker_name ?? undefined,
-    });
-    this.#diag.error(error.message);
-    this.#settle(outcome, error);
-  }
-
-  #onAuthError(code: string, msg: string): void {
-    const error = new IIIInvocationError({ code: ErrorCode.AuthError, message: `${code}: ${msg}` });
-    this.#diag.error(`the engine refused the credentials: ${msg}`);
-    this.#events.emit('auth-error', error);
-    const stop = this.#o.onAuthError === 'stop';
-    this.#settle(stop ? OUTCOMES.authStop : OUTCOMES.authRetry, error, (functionId) =>
-      stop ? error : new IIIInvocationError({ code: ErrorCode.AuthError, message: error.message, function_id: functionId }),
-    );
-  }
-
-  #onState(change: StateChange): void {
-    if (change.state === 'failed') {
-      // A fatal outcome (`#settle`), or `OUTCOMES.retriesExhausted`: nothing will answer the calls left.
-      const error = change.error as IIIInvocationError;
-      this.#calls.end(OUTCOMES.retriesExhausted.calls, () => error);
-      this.#events.emit('fatal', error);
-    }
-    if (change.state === 'reconnecting' && change.error) {
-      this.#diag.debug(`reconnecting in ${change.delayMs ?? 0}ms: ${change.error.message}`);
-    }
-    this.#events.emit('state', change);
-    for (const listener of [...this.#stateListeners]) {
-      try {
-        listener(change.state, change);
-      } catch (err) {
-        this.#events.emit('error', toError(err));
-      }
-    }
   }
 
   /** The `logger`'s forward: a void `engine::log::<level>` call, dropped once the client stopped. */

@@ -1,28 +1,26 @@
 /**
  * A worker connection's life, as one state machine whose phases follow the handshake (§2.4,
- * §3.1): `dialing` (the transport is being created and upgraded) → `opening` (the socket is
- * open and the opening sequence written) → `registered` (`workerregistered` came: queued calls
- * flush) → `accepted` (the announce was answered: `ready()` resolves), and from any of them
- * `waiting` (to retry, with backoff), `failed` (for good) or `closed` (shutdown).
- *
- * Each phase owns what lives only as long as it does: its socket, the handshake deadline, the
- * liveness timers and counters (liveness.ts), the retry timer. `#enter` is the only way to
- * change phase; it disposes of whatever the new phase does not carry over, settles `ready()`
- * waiters, and reports state changes (PRACTICES.md 6). One dial at a time. What a phase does
- * with an outbound frame is one table (send-policy.ts); what each close or timeout means is
- * another (outcomes.ts). What the frames say is the client's business: the opening sequence
- * (handshake.ts) runs from `onOpen`, and inbound frames go to `onFrame`.
+ * §3.1): `dialing` (transport created) → `opening` (socket open, opening sequence written) →
+ * `registered` (`workerregistered`: queued calls flush) → `accepted` (announce answered:
+ * `ready()` resolves); from any of them `waiting` (to retry, with backoff), `failed` (for
+ * good) or `closed` (shutdown). Each phase owns what lives as long as it does: socket, handshake
+ * deadline, liveness (liveness.ts), retry timer. `#enter` is the only way to change phase; it
+ * disposes of what the new phase does not carry over, settles `ready()` waiters and reports
+ * state changes (PRACTICES.md 6). One dial at a time. What a phase does with an outbound frame
+ * is send-policy.ts; what each close or timeout means is outcomes.ts; what the frames say is
+ * the client's (the opening sequence of handshake.ts runs from `onOpen`).
  */
 import { ErrorCode, IIIInvocationError } from '../errors.js';
 import type { IIIConnectionState, StateChange } from '../events.js';
 import type { HeartbeatOptions, ReconnectOptions } from '../options.js';
-import type { Platform, TimerHandle, TransportFactory } from '../platform.js';
+import type { Platform, TransportFactory } from '../platform.js';
 import { backoffDelay } from './backoff.js';
 import { Liveness, PING_FRAME } from './liveness.js';
 import { CLOSE_HANDSHAKE_TIMEOUT, CLOSE_HEARTBEAT_TIMEOUT, shutdownError } from './outcomes.js';
 import { Outbox } from './outbox.js';
 import { ReadyWaiters } from './ready.js';
-import { SEND_POLICY, type PhaseKind, type SendAction, type SendKind } from './send-policy.js';
+import { SEND_POLICY, type SendAction, type SendKind } from './send-policy.js';
+import { release, type Phase } from './phases.js';
 import { closedWithin, openSocket, type Socket } from './socket.js';
 
 export interface ConnectionOptions {
@@ -45,18 +43,6 @@ export interface ConnectionHandlers {
   onState(change: StateChange): void;
 }
 
-type Phase =
-  | { kind: 'idle' }
-  | { kind: 'dialing' | 'opening'; socket: Socket; deadline: TimerHandle }
-  | { kind: 'registered'; socket: Socket; since: number; liveness: Liveness | undefined; refusal?: Error }
-  | { kind: 'accepted'; socket: Socket; since: number; liveness: Liveness | undefined }
-  | { kind: 'waiting'; retry: TimerHandle }
-  | { kind: 'failed'; error: Error }
-  | { kind: 'closed'; fatal: Error | undefined };
-
-/** The fields a phase may carry into the next one; `#enter` releases the rest. */
-type Held = { socket?: Socket; deadline?: TimerHandle; liveness?: Liveness; retry?: TimerHandle };
-
 export class Connection {
   readonly #o: ConnectionOptions;
   #h: ConnectionHandlers | undefined;
@@ -78,10 +64,6 @@ export class Connection {
 
   get state(): IIIConnectionState {
     return this.#state;
-  }
-
-  get phase(): PhaseKind {
-    return this.#phase.kind;
   }
 
   /** True while a frame written now reaches an open socket (including before `workerregistered`). */
@@ -293,20 +275,9 @@ export class Connection {
   }
 
   #enter(next: Phase, change?: StateChange, closeCode = 1000): void {
-    const prev = this.#phase as Held;
-    const kept = next as Held;
-    const { platform } = this.#o;
-    if (prev.deadline !== undefined && prev.deadline !== kept.deadline) platform.clearTimeout(prev.deadline);
-    if (prev.retry !== undefined) platform.clearTimeout(prev.retry);
-    if (prev.liveness && prev.liveness !== kept.liveness) prev.liveness.stop();
+    const prev = this.#phase;
     this.#phase = next;
-    if (prev.socket && prev.socket !== kept.socket) {
-      try {
-        prev.socket.transport.close(closeCode);
-      } catch {
-        // Already closing; nothing left to release.
-      }
-    }
+    release(this.#o.platform, prev, next, closeCode);
     if (next.kind === 'accepted') this.#waiters.settle();
     const stopped = this.#stopError();
     if (stopped) {
