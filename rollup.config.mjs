@@ -13,7 +13,7 @@ const root = path.dirname(fileURLToPath(import.meta.url));
 const srcDir = path.join(root, 'src') + path.sep;
 
 const nodeOnly = ['ws', 'isomorphic-ws'];
-// valibot, eventemitter3, @valibot/to-json-schema: whatever package.json lists, minus the Node-only sockets.
+// valibot (types only), @valibot/to-json-schema: whatever package.json lists, minus the Node-only sockets.
 const dependencies = Object.keys(JSON.parse(readFileSync(path.join(root, 'package.json'), 'utf8')).dependencies ?? {}).filter(
   (d) => !nodeOnly.includes(d),
 );
