@@ -11,7 +11,7 @@ import type { Logger } from './logger.js';
 import type { ResolvedOptions } from './options.js';
 import { decodeFrame, type InboundFrame, type RegistrationRejectedFrame } from './protocol/index.js';
 import type { Calls, Serving } from './calls/index.js';
-import { onFunctionRejected, onTriggerRefused, type RegistrationContext, type TriggerTypes } from './registration/index.js';
+import { onFunctionRejected, onTriggerRefused, type Bindings, type RegistrationContext } from './registration/index.js';
 import { OUTCOMES, rejectionOutcome, type Connection, type Handshake, type Outcome } from './session/index.js';
 
 /** One handler per inbound frame type. */
@@ -23,7 +23,7 @@ export interface Parts {
   readonly handshake: Handshake;
   readonly calls: Calls;
   readonly serving: Serving;
-  readonly triggerTypes: TriggerTypes;
+  readonly bindings: Bindings;
   /** What the registration parts share; its `events`, `diag` and `report` are the client's. */
   readonly registration: RegistrationContext;
 }
@@ -70,8 +70,8 @@ export class Routes {
     },
     invokefunction: (frame) => this.#p.serving.onInvoke(frame),
     registrationrejected: (frame) => this.#onRejected(frame),
-    registertrigger: (frame) => void this.#p.triggerTypes.deliver(frame),
-    unregistertrigger: (frame) => this.#p.triggerTypes.remove(frame),
+    registertrigger: (frame) => void this.#p.bindings.deliver(frame),
+    unregistertrigger: (frame) => this.#p.bindings.remove(frame),
     // A success needs nothing (§3.7 item 6); a refusal touches that binding only.
     triggerregistrationresult: (frame) => {
       if (frame.error) onTriggerRefused(this.#p.registration, frame, frame.error);

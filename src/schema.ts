@@ -27,7 +27,10 @@ export interface RegisterFunctionFormat {
 
 type FormatOptions = Omit<RegisterFunctionFormat, 'type' | 'properties' | 'items'>;
 
-/** The builder of a format without children: `(options?) => ({ ...options, type })`. */
+/**
+ * The builder of a format without children: `(options?) => ({ ...options, type })`. The calls
+ * below are marked pure so that a bundler drops the builders from a page that never uses them.
+ */
 function scalar(type: RegisterFunctionFormat['type']): (o?: FormatOptions) => RegisterFunctionFormat {
   return (o = {}) => ({ ...o, type });
 }
@@ -38,11 +41,11 @@ function scalar(type: RegisterFunctionFormat['type']): (o?: FormatOptions) => Re
  * RegisterFunctionFormat.object({ a: RegisterFunctionFormat.number(), b: RegisterFunctionFormat.number() }, { required: ['a', 'b'] })
  */
 export const RegisterFunctionFormat = {
-  string: scalar('string'),
-  number: scalar('number'),
-  integer: scalar('integer'),
-  boolean: scalar('boolean'),
-  null: scalar('null'),
+  string: /* @__PURE__ */ scalar('string'),
+  number: /* @__PURE__ */ scalar('number'),
+  integer: /* @__PURE__ */ scalar('integer'),
+  boolean: /* @__PURE__ */ scalar('boolean'),
+  null: /* @__PURE__ */ scalar('null'),
   array: (items: RegisterFunctionFormat | JsonSchema, o: FormatOptions = {}): RegisterFunctionFormat => ({ ...o, type: 'array', items }),
   object: (
     properties: Record<string, RegisterFunctionFormat | JsonSchema>,

@@ -3,7 +3,7 @@
  * `engine::functions-available` trigger type, which fires when the set of functions changes
  * (polled by the engine every 5 s, §3.7).
  */
-import { toFunctionInfos, type FunctionInfo } from '../info.js';
+import type { FunctionInfo } from '../info.js';
 import type { Platform } from '../platform.js';
 import type { FunctionRef, RegisterTriggerInput, Trigger } from '../types.js';
 
@@ -17,19 +17,23 @@ export interface SubscriberApi {
   registerTrigger(input: RegisterTriggerInput): Trigger;
 }
 
-/** Registers the listener function and its binding; returns the unsubscribe. */
+/**
+ * Registers the listener function and its binding; returns the unsubscribe. `decode` turns the
+ * engine's event into `FunctionInfo`s (info.ts, loaded with the listings).
+ */
 export function subscribeFunctionsAvailable(
   api: SubscriberApi,
   platform: Pick<Platform, 'randomUUID'>,
   report: (err: unknown) => void,
+  decode: (data: unknown) => Promise<FunctionInfo[]>,
   callback: (functions: FunctionInfo[]) => void,
 ): () => void {
   const functionId = `iii::sdk::functions-available::${platform.randomUUID()}`;
   const ref = api.registerFunction(
     functionId,
-    (data) => {
+    async (data) => {
       try {
-        callback(toFunctionInfos(data));
+        callback(await decode(data));
       } catch (err) {
         report(err);
       }

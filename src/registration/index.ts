@@ -1,4 +1,5 @@
 export { Announcer } from './announce.js';
+export { Bindings } from './bindings.js';
 export type { RegistrationContext, RegistrationLink } from './context.js';
 export { Functions } from './functions.js';
 export { subscribeFunctionsAvailable } from './functions-available.js';

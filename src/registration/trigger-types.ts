@@ -1,14 +1,13 @@
 /**
- * The provider side of trigger types (§3.7): registering a type, the bindings the engine
- * delivers to it and removes from it (each acknowledged), and withdrawing the type.
+ * The provider side of trigger types (§3.7): registering a type and withdrawing it (which
+ * releases its live bindings at once). The bindings the engine delivers are bindings.ts.
  */
 import { notBlank } from '../arguments.js';
-import { ErrorCode, errorMessage } from '../errors.js';
-import { encodeFrame, type InboundRegisterTriggerFrame, type InboundUnregisterTriggerFrame, type RegisterTriggerTypeFrame } from '../protocol/index.js';
+import type { RegisterTriggerTypeFrame } from '../protocol/index.js';
 import type { FunctionHandler, FunctionRef, RegisterTriggerInput, RegisterTriggerTypeInput, Trigger, TriggerHandler, TriggerTypeRef } from '../types.js';
 import type { Announcer } from './announce.js';
 import type { RegistrationContext } from './context.js';
-import type { Binding, TriggerTypeEntry } from './registry.js';
+import type { TriggerTypeEntry } from './registry.js';
 
 /** What a trigger type's ref builds on: the facade's own methods, so a helper takes the user's path. */
 export interface ProviderApi {
@@ -83,55 +82,15 @@ export class TriggerTypes {
     registry.triggerTypes.delete(entry.id);
     const live = [...entry.bindings.values()];
     entry.bindings.clear();
-    for (const binding of live) void this.#quietly(() => entry.handler.unregisterTrigger(binding));
+    for (const binding of live) void quietly(this.#ctx, () => entry.handler.unregisterTrigger(binding));
   }
+}
 
-  /** The engine hands us a binding of a type we provide; we answer with an ack (§3.7). */
-  async deliver(frame: InboundRegisterTriggerFrame): Promise<void> {
-    const ack = (error?: { code: string; message: string }) => {
-      // `error` is undefined (dropped by JSON.stringify) for a success.
-      const { id, trigger_type, function_id } = frame;
-      this.#ctx.link.submit('reply', encodeFrame({ type: 'triggerregistrationresult', id, trigger_type, function_id, error }));
-    };
-    const type = this.#ctx.registry.triggerTypes.get(frame.trigger_type);
-    if (!type) {
-      ack({ code: ErrorCode.TriggerTypeNotFound, message: `trigger type "${frame.trigger_type}" is not provided by this worker` });
-      return;
-    }
-    const binding: Binding = { id: frame.id, function_id: frame.function_id, config: frame.config ?? null };
-    if (frame.metadata !== undefined && frame.metadata !== null) binding.metadata = frame.metadata;
-    if (frame.namespace) binding.namespace = frame.namespace;
-    if (frame.trigger_namespace) binding.trigger_namespace = frame.trigger_namespace;
-    const previous = type.bindings.get(frame.id);
-    type.bindings.set(frame.id, binding);
-    try {
-      // A known id is a replacement (§8 item 27): let the handler release the old one first.
-      if (previous) await this.#quietly(() => type.handler.unregisterTrigger(previous));
-      await type.handler.registerTrigger(binding);
-      ack();
-    } catch (err) {
-      if (type.bindings.get(frame.id) === binding) type.bindings.delete(frame.id);
-      ack({ code: ErrorCode.TriggerRegistrationFailed, message: errorMessage(err) });
-    }
-  }
-
-  /** The engine's `unregistertrigger` carries only the binding id; its type is a hint (§2.3). */
-  remove(frame: InboundUnregisterTriggerFrame): void {
-    const { triggerTypes } = this.#ctx.registry;
-    const hinted = frame.trigger_type ? triggerTypes.get(frame.trigger_type) : undefined;
-    const type = hinted?.bindings.has(frame.id) ? hinted : [...triggerTypes.values()].find((t) => t.bindings.has(frame.id));
-    const binding = type?.bindings.get(frame.id);
-    if (!type || !binding) return;
-    type.bindings.delete(frame.id);
-    void this.#quietly(() => type.handler.unregisterTrigger(binding));
-  }
-
-  /** Runs a provider callback; what it throws or rejects with becomes the `'error'` event. */
-  async #quietly(fn: () => unknown): Promise<void> {
-    try {
-      await fn();
-    } catch (err) {
-      this.#ctx.report(err);
-    }
+/** Runs a provider callback; what it throws or rejects with becomes the `'error'` event. */
+export async function quietly(ctx: Pick<RegistrationContext, 'report'>, fn: () => unknown): Promise<void> {
+  try {
+    await fn();
+  } catch (err) {
+    ctx.report(err);
   }
 }

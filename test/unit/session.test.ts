@@ -3,7 +3,7 @@
  * restructured client guarantees: ready() per phase, bindings released at once, the emitter's
  * semantics.
  */
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { III } from '../../src/client.js';
 import { Emitter } from '../../src/events.js';
 import { Connection } from '../../src/session/index.js';
@@ -140,7 +140,7 @@ describe('unregisterTriggerType', () => {
     fake.last().open();
     fake.last().register();
     fake.last().receive({ type: 'registertrigger', id: 'b1', trigger_type: 'tick', function_id: 'f', config: null });
-    await flush();
+    await vi.waitFor(() => expect(fake.last().frames.at(-1)).toMatchObject({ type: 'triggerregistrationresult', id: 'b1' }));
     client.unregisterTriggerType({ id: 'tick' });
     expect(released).toEqual(['b1']);
     await client.shutdown();
