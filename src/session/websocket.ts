@@ -16,10 +16,15 @@ function closeCodeAllowed(code: number | undefined): code is number {
   return code === 1000 || (code !== undefined && code >= 3000 && code <= 4999);
 }
 
-function toBytes(data: unknown): Uint8Array | undefined {
+/** A frame's payload: text, bytes, or bytes to come (a Blob); `undefined` for anything else. */
+function payloadOf(data: unknown): string | Uint8Array | Promise<Uint8Array> | undefined {
+  if (typeof data === 'string') return data;
   if (data instanceof ArrayBuffer) return new Uint8Array(data);
   // Bun hands out Buffers unless binaryType is honoured; any view is bytes.
   if (ArrayBuffer.isView(data)) return new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
+  // A Blob: a runtime or polyfill that ignores binaryType (workerd under some compatibility dates).
+  const blob = data as { arrayBuffer?: () => Promise<ArrayBuffer> } | null;
+  if (typeof blob?.arrayBuffer === 'function') return blob.arrayBuffer().then((b) => new Uint8Array(b));
   return undefined;
 }
 
@@ -40,11 +45,29 @@ export function adaptWebSocket(ws: PausableWebSocket, url: string, label: string
   ws.onopen = () => {
     if (!closed) handlers.onOpen();
   };
+  // A Blob is read asynchronously; until it is, later frames and the close wait behind it, so
+  // that everything is reported in arrival order.
+  let behind: Promise<void> | undefined;
+  const inOrder = (report: () => void) => {
+    const chain: Promise<void> = (behind ?? Promise.resolve()).then(report);
+    behind = chain;
+    const done = () => {
+      if (behind === chain) behind = undefined;
+    };
+    chain.then(done, (error: unknown) => {
+      done();
+      handlers.onError(error instanceof Error ? error : new Error(String(error)));
+    });
+  };
   ws.onmessage = ({ data }) => {
     if (closed) return;
-    const payload = typeof data === 'string' ? data : toBytes(data);
-    if (payload) handlers.onMessage(payload);
-    else fail('unsupported WebSocket message payload');
+    const payload = payloadOf(data);
+    if (payload === undefined) fail('unsupported WebSocket message payload');
+    else if (!behind && !(payload instanceof Promise)) handlers.onMessage(payload);
+    else inOrder(async () => {
+      const p = await payload;
+      if (!closed) handlers.onMessage(p);
+    });
   };
   ws.onerror = (event) => {
     if (closed) return;
@@ -56,7 +79,9 @@ export function adaptWebSocket(ws: PausableWebSocket, url: string, label: string
     // Deno 2.9 reports code 0 for a socket that never opened (measured); the WHATWG value for
     // "closed without a Close frame" is 1006.
     const code = typeof event.code === 'number' && event.code > 0 ? event.code : 1006;
-    finish(code, typeof event.reason === 'string' ? event.reason : '');
+    const reason = typeof event.reason === 'string' ? event.reason : '';
+    if (behind) inOrder(() => finish(code, reason));
+    else finish(code, reason);
   };
   const transport: Transport = {
     send: (data) => ws.send(data),
