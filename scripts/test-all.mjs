@@ -86,7 +86,8 @@ if (existsSync(vitestJson)) {
 }
 if (vitest.code !== 0 && results.at(-1).failed === 0) results.at(-1).failed = 1;
 
-// Artefact guards (PRACTICES.md item 13): the size ratchet of the browser entry, publint + attw
+// Artefact guards (PRACTICES.md item 13): the bytes three real pages download, each under its
+// ratchet (scripts/size.mjs: Chromium, the packed package bundled by esbuild), publint + attw
 // on the packed package, and the API reference (typedoc with warnings as errors, so a broken
 // {@link} or a type it cannot resolve fails here). Each counts as one check.
 for (const script of ['size', 'check:package', 'docs']) {
