@@ -39,7 +39,7 @@ export function resolveWebSocket(config: WebSocketTransportConfig): WebSocketCon
   return ctor;
 }
 
-/** Builds a `TransportFactory` over the runtime's WHATWG WebSocket (the adapter is shared, src/connection). */
+/** Builds a `TransportFactory` over the runtime's WHATWG WebSocket (the adapter is shared: src/session/websocket.ts). */
 export function createWebSocketTransport(config: WebSocketTransportConfig): TransportFactory {
   return (url, options, handlers) => {
     const Ctor = resolveWebSocket(config);
