@@ -15,11 +15,9 @@ export interface Announcement<F extends OutboundFrame> {
   /** The frame, given the formats in wire form. */
   build(wire: Record<string, unknown>): F;
   /** Where the frame is kept for the replay; absent until it is said. */
-  entry: { frame?: F };
-  /** Stores the entry in the registry; called once the frame is known to encode. */
-  store(): void;
-  /** False once the registration was withdrawn. */
-  isCurrent(): boolean;
+  entry: { id: string; frame?: F };
+  /** The registry's map the entry goes into once its frame is known to encode; withdrawing takes it out. */
+  into: Map<string, { id: string; frame?: F }>;
 }
 
 export class Announcer {
@@ -49,7 +47,7 @@ export class Announcer {
     } catch (err) {
       throw new TypeError(`${a.what}: not JSON-serializable: ${errorMessage(err)}`, { cause: err });
     }
-    a.store();
+    a.into.set(a.entry.id, a.entry);
     if (!sync) return this.#convert(a, wire);
     a.entry.frame = frame;
     this.#ctx.link.submit('register', text);
@@ -65,7 +63,7 @@ export class Announcer {
   #convert<F extends OutboundFrame>(a: Announcement<F>, wire: Promise<Record<string, unknown>>): void {
     const job = wire.then(
       (formats) => {
-        if (!a.isCurrent()) return;
+        if (a.into.get(a.entry.id) !== a.entry) return;
         a.entry.frame = a.build(formats);
         this.#ctx.link.submit('register', encodeFrame(a.entry.frame));
       },

@@ -53,25 +53,20 @@ export class Functions {
         invocation: http ? handler : undefined,
       }),
       entry,
-      store: () => registry.functions.set(id, entry),
-      isCurrent: () => registry.functions.get(id) === entry,
+      into: registry.functions,
     });
     return {
       id,
       unregister: () => {
-        if (registry.functions.get(id) !== entry) return;
-        registry.functions.delete(id);
-        entry.rejectionListeners.clear();
-        // Only if the engine was told: a registration still converting its formats never was.
-        if (entry.frame) link.submit('call', encodeFrame({ type: 'unregisterfunction', id }));
+        // Told only if the engine was: a registration still converting its formats never was.
+        if (forget(registry.functions, entry, entry.rejectionListeners) && entry.frame) {
+          link.submit('call', encodeFrame({ type: 'unregisterfunction', id }));
+        }
       },
       get rejection() {
         return entry.rejection;
       },
-      onRejected: (cb) => {
-        entry.rejectionListeners.add(cb);
-        return () => entry.rejectionListeners.delete(cb);
-      },
+      onRejected: (cb) => listen(entry.rejectionListeners, cb),
     };
   }
 
@@ -100,24 +95,33 @@ export class Functions {
         trigger_namespace: input.trigger_namespace,
       }),
       entry,
-      store: () => registry.triggers.set(id, entry),
-      isCurrent: () => registry.triggers.get(id) === entry,
+      into: registry.triggers,
     });
     return {
       id,
       unregister: () => {
-        if (registry.triggers.get(id) !== entry) return;
-        registry.triggers.delete(id);
-        entry.errorListeners.clear();
-        link.submit('call', encodeFrame({ type: 'unregistertrigger', id, trigger_type: input.type }));
+        if (forget(registry.triggers, entry, entry.errorListeners)) {
+          link.submit('call', encodeFrame({ type: 'unregistertrigger', id, trigger_type: input.type }));
+        }
       },
       get error() {
         return entry.error;
       },
-      onError: (cb) => {
-        entry.errorListeners.add(cb);
-        return () => entry.errorListeners.delete(cb);
-      },
+      onError: (cb) => listen(entry.errorListeners, cb),
     };
   }
+}
+
+/** Removes `entry` from `map` if it is still the registered one (unregister is idempotent). */
+function forget<E extends { id: string }>(map: Map<string, E>, entry: E, listeners: Set<unknown>): boolean {
+  if (map.get(entry.id) !== entry) return false;
+  map.delete(entry.id);
+  listeners.clear();
+  return true;
+}
+
+/** Adds a handle's listener; returns its unsubscribe. */
+function listen<T>(listeners: Set<(value: T) => void>, callback: (value: T) => void): () => void {
+  listeners.add(callback);
+  return () => listeners.delete(callback);
 }

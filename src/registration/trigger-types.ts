@@ -46,8 +46,7 @@ export class TriggerTypes {
         call_request_format: wire.call_request_format,
       }),
       entry,
-      store: () => registry.triggerTypes.set(typeId, entry),
-      isCurrent: () => registry.triggerTypes.get(typeId) === entry,
+      into: registry.triggerTypes,
     });
     return {
       id: typeId,
