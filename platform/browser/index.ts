@@ -9,7 +9,9 @@ import { createBrowserPlatform } from './platform.js';
 export * from '../../src/public.js';
 export { createBrowserPlatform };
 
-// This entry's own channel classes, passed to registerWorker below: platform/entry.ts says why.
+// This entry's own channel classes, also passed to registerWorker below: a `new ChannelReader()`
+// opens its socket with this runtime's platform, and every end the client makes is an instance
+// of the very classes a user imports from here (platform/entry.ts).
 /** Reads a channel end: `new ChannelReader(engineWsBase, ref)`. */
 export class ChannelReader extends readerFor(createBrowserPlatform) {}
 /** Writes a channel end: `new ChannelWriter(engineWsBase, ref)`. */
