@@ -5,7 +5,7 @@
  * unregister, and can refuse it (protocol.md §3.7).
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { IIIInvocationError, type III, type TriggerConfig } from '../../platform/node/index.js';
+import { IIIInvocationError, type III, type JsonValue, type TriggerConfig } from '../../platform/node/index.js';
 import { callPython, cleanup, engineUnderTest, listed, startPython, tsWorker, unique, waitFor, within, type PythonPeer } from './harness.js';
 
 let ts: III;
@@ -89,8 +89,10 @@ describe('a trigger type provided by this SDK, bound from Python', () => {
     expect(binding).toMatchObject({ function_id: py.fn('on_tick'), config: { tag, every: 'm' }, metadata: { owner: 'python' } });
     expect(binding.id).toMatch(/^[0-9a-f-]{36}$/);
 
-    // Fire it as a provider does: call the bound function, passing the binding's metadata along.
-    const result = await ts.trigger({ function_id: binding.function_id, payload: { tag, n: 1 }, metadata: binding.metadata, timeoutMs: 10_000 });
+    // Fire it as a provider does: call the bound function, passing the binding's metadata along
+    // (TriggerConfig.metadata is a Record<string, unknown>, TriggerRequest.metadata a JsonValue).
+    const metadata = binding.metadata as JsonValue | undefined;
+    const result = await ts.trigger({ function_id: binding.function_id, payload: { tag, n: 1 }, metadata, timeoutMs: 10_000 });
     expect(result).toEqual({ seen_by: 'python' });
     const seen = await callPython<any[]>(ts, py, 'recorded', { tag });
     expect(seen).toEqual([{ tag, tick: { tag, n: 1 }, metadata: { owner: 'python' } }]);

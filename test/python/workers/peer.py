@@ -178,18 +178,26 @@ def main() -> None:
 
     # ---------------------------------------------------------------- Python acting as a caller
 
+    def remember(data: Any, outcome: dict[str, Any]) -> dict[str, Any]:
+        """With ``record_as``, the outcome is also kept for ``recorded``: for calls whose own
+        reply cannot come back (the socket it would travel on is gone)."""
+        if data.get("record_as") is not None:
+            with recorded_lock:
+                recorded.append({"tag": data["record_as"], "outcome": outcome})
+        return outcome
+
     def call(data: Any) -> Any:
         """Calls with the blocking ``trigger`` (what the seed calls the synchronous entry point)."""
         try:
-            return {"ok": True, "result": client.trigger(request_of(data))}
+            return remember(data, {"ok": True, "result": client.trigger(request_of(data))})
         except Exception as e:  # noqa: BLE001 - the test wants to see every failure
-            return {"ok": False, "error": describe_error(e)}
+            return remember(data, {"ok": False, "error": describe_error(e)})
 
     async def call_async(data: Any) -> Any:
         try:
-            return {"ok": True, "result": await client.trigger_async(request_of(data))}
+            return remember(data, {"ok": True, "result": await client.trigger_async(request_of(data))})
         except Exception as e:  # noqa: BLE001
-            return {"ok": False, "error": describe_error(e)}
+            return remember(data, {"ok": False, "error": describe_error(e)})
 
     async def bind(data: Any) -> Any:
         trigger = client.register_trigger(
