@@ -21,8 +21,30 @@ const here = path.dirname(new URL(import.meta.url).pathname);
 const repoRoot = path.resolve(here, '../..');
 export const EXTERNAL_URL = process.env.III_TEST_ENGINE_URL?.trim() || undefined;
 export const QUEUE = process.env.III_TEST_QUEUE?.trim() || 'cross-lang';
+/**
+ * The iii-sdk release the peers run: set by test/runtimes/run-python.mjs, else the pinned one.
+ * Known when the tests are collected, so a test can be marked for one release.
+ */
+export const PY_SDK: string = process.env.III_PYTHON_SDK ?? (await pythonEnvModule()).requirementsFor().label;
 /** The Python peers' default invocation timeout: bounded, so no Python-side call can hang a test. */
 export const PY_TIMEOUT_MS = 10_000;
+
+/**
+ * `version >= min` for iii-sdk versions as PyPI spells them (`0.23.0rc4` < `0.23.0` < `0.24.6`):
+ * what a test expects can depend on the Python SDK it runs with (docs/protocol-versions.md).
+ */
+export function sdkAtLeast(version: string, min: string): boolean {
+  const key = (v: string): number[] => {
+    const m = /^(\d+)\.(\d+)\.(\d+)(?:(a|b|rc)(\d+))?/.exec(v);
+    if (!m) throw new Error(`not an iii-sdk version: ${v}`);
+    const pre = m[4] === undefined ? 3 : { a: 0, b: 1, rc: 2 }[m[4] as 'a' | 'b' | 'rc'];
+    return [Number(m[1]), Number(m[2]), Number(m[3]), pre, Number(m[5] ?? 0)];
+  };
+  const a = key(version);
+  const b = key(min);
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return a[i]! > b[i]!;
+  return true;
+}
 
 export interface EngineLogEntry {
   level: string;
@@ -85,7 +107,7 @@ export interface PythonPeer {
   prefix: string;
   name: string;
   pid: number;
-  workerId: string | undefined;
+  workerId: string;
   /** iii-sdk version the peer runs. */
   sdk: string;
   python: string;
@@ -98,13 +120,19 @@ export interface PythonPeer {
   kill(signal?: 'SIGKILL' | 'SIGTERM'): Promise<void>;
 }
 
-/** The venv interpreter: from the runner (env III_PYTHON_VENV), else set up here. */
+interface PythonEnvModule {
+  ensurePythonEnv(): { python: string; sdkVersion: string };
+  requirementsFor(): { label: string };
+}
+
+function pythonEnvModule(): Promise<PythonEnvModule> {
+  return import(path.join(repoRoot, 'scripts/python-env.mjs')) as Promise<PythonEnvModule>;
+}
+
+/** The venv interpreter: from the runner (env III_PYTHON_VENV), else set up here (pinned release). */
 async function pythonBin(): Promise<string> {
   if (process.env.III_PYTHON_VENV) return process.env.III_PYTHON_VENV;
-  const { ensurePythonEnv } = (await import(path.join(repoRoot, 'scripts/python-env.mjs'))) as {
-    ensurePythonEnv: () => { python: string };
-  };
-  process.env.III_PYTHON_VENV = ensurePythonEnv().python;
+  process.env.III_PYTHON_VENV = (await pythonEnvModule()).ensurePythonEnv().python;
   return process.env.III_PYTHON_VENV;
 }
 
@@ -165,11 +193,15 @@ export async function startPython(url: string, options: { env?: Record<string, s
     await kill();
     throw e;
   }
+  if (typeof info.worker_id !== 'string') {
+    await kill();
+    throw new Error(`the Python peer got no worker id from the engine (no workerregistered within 10 s):\n${stderr}`);
+  }
   const peer: PythonPeer = {
     prefix,
     name,
     pid: child.pid!,
-    workerId: typeof info.worker_id === 'string' ? info.worker_id : undefined,
+    workerId: info.worker_id,
     sdk: String(info.sdk),
     python: String(info.python),
     fn: (n) => `${prefix}::${n}`,

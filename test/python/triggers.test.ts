@@ -6,7 +6,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { IIIInvocationError, type III, type JsonValue, type TriggerConfig } from '../../platform/node/index.js';
-import { callPython, cleanup, engineUnderTest, listed, startPython, tsWorker, unique, waitFor, within, type PythonPeer } from './harness.js';
+import { callPython, cleanup, engineUnderTest, listed, sdkAtLeast, startPython, tsWorker, unique, waitFor, within, type PythonPeer } from './harness.js';
 
 let ts: III;
 let py: PythonPeer;
@@ -113,5 +113,19 @@ describe('a trigger type provided by this SDK, bound from Python', () => {
     // Python 0.23 has no handle for a refused binding; it logs the engine's triggerregistrationresult.
     await waitFor(() => /Trigger registration failed[\s\S]*picky wants a cron expression/.test(py.stderr()), 10_000, 'the refusal in the Python log');
     expect(py.stderr()).toContain(type);
+  });
+});
+
+describe('the Python API for trigger types and bindings', () => {
+  // iii-sdk 0.25 replaces both with observe (iii.observe, observe hooks on register_function) and
+  // logs a deprecation warning, once per process, on first use; the wire frames stay the same.
+  it('iii-sdk >= 0.25 logs register_trigger and register_trigger_type as deprecated; earlier releases do not', async () => {
+    await callPython(ts, py, 'bind', { key: unique('k'), type: `${py.prefix}-ticker`, function_id: py.fn('on_tick'), config: {} });
+    const deprecated = /register_trigger(_type)? is deprecated/;
+    if (sdkAtLeast(py.sdk, '0.25.0')) {
+      await waitFor(() => /register_trigger_type is deprecated/.test(py.stderr()) && /register_trigger is deprecated/.test(py.stderr()), 5000, 'both warnings');
+    } else {
+      expect(py.stderr()).not.toMatch(deprecated);
+    }
   });
 });

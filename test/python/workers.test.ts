@@ -5,7 +5,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { IIIInvocationError, type III } from '../../platform/node/index.js';
-import { EXTERNAL_URL, callPython, cleanup, engineUnderTest, listed, startPython, tsWorker, unique, waitFor, within, type EngineUnderTest, type PythonPeer } from './harness.js';
+import { EXTERNAL_URL, callPython, cleanup, engineUnderTest, listed, sdkAtLeast, startPython, tsWorker, unique, waitFor, within, type EngineUnderTest, type PythonPeer } from './harness.js';
 import { startRecordingProxy, type RecordingProxy } from './proxy.js';
 
 let engine: EngineUnderTest;
@@ -14,24 +14,28 @@ let ts: III;
 let loud: III;
 let tsName: string;
 let py: PythonPeer;
-let otelProxy: RecordingProxy;
+/** In front of the engine: the address the Python worker is given (register_worker's argument). */
+let workerProxy: RecordingProxy;
+/** In front of the engine too: env III_URL of the Python process. */
+let envProxy: RecordingProxy;
 
 beforeAll(async () => {
   engine = await engineUnderTest();
   tsName = unique('ts-lister');
   ts = tsWorker(engine.url, { workerName: tsName, workerDescription: 'cross-language test peer (Node)' });
-  // The Python SDK sends its telemetry (logs included) to env III_URL + /otel, not to the address
-  // given to register_worker: point that at a recording proxy in front of the engine.
   loud = tsWorker(engine.url, { logLevel: 'debug' });
-  otelProxy = await startRecordingProxy(engine.url);
-  py = await startPython(engine.url, { env: { III_URL: otelProxy.url } });
+  // The Python SDK sends its telemetry (logs included) on a socket of its own to `/otel`: of env
+  // III_URL in 0.23, of the worker's address from 0.24.6 on. Both go through recording proxies.
+  workerProxy = await startRecordingProxy(engine.url);
+  envProxy = await startRecordingProxy(engine.url);
+  py = await startPython(workerProxy.url, { env: { III_URL: envProxy.url } });
   await Promise.all([ts.ready(), loud.ready()]);
   await listed(ts, [py.fn('echo')]);
 });
 
 afterAll(async () => {
   await cleanup();
-  await otelProxy?.close();
+  await Promise.all([workerProxy?.close(), envProxy?.close()]);
 });
 
 describe('worker lists', () => {
@@ -102,7 +106,7 @@ describe('logs', () => {
     const entries = levels.map((level) => ({ level, message: `${tag} ${level}`, data: { tag, level } }));
     expect(await callPython(ts, py, 'log', { entries, service_name: 'py-peer' })).toEqual({ logged: 4 });
     const records = await waitFor(() => {
-      const found = otlpLogRecords(otelProxy).filter((r) => r.body?.stringValue?.startsWith(tag));
+      const found = [...otlpLogRecords(workerProxy), ...otlpLogRecords(envProxy)].filter((r) => r.body?.stringValue?.startsWith(tag));
       return found.length === levels.length ? found : undefined;
     }, 10_000, 'four OTLP log records on /otel');
     expect(records.map((r) => r.severityText).sort()).toEqual(['DEBUG', 'ERROR', 'INFO', 'WARN']);
@@ -113,6 +117,16 @@ describe('logs', () => {
       key: 'log.data',
       value: { kvlistValue: { values: [{ key: 'tag', value: { stringValue: tag } }, { key: 'level', value: { stringValue: 'info' } }] } },
     });
+  });
+
+  it("Python: telemetry goes to env III_URL (iii-sdk < 0.24.6), or to the worker's own address (later releases)", async () => {
+    const tag = unique('py-log-where');
+    await callPython(ts, py, 'log', { entries: [{ level: 'info', message: tag }] });
+    const seenBy = await waitFor(() => {
+      const where = [workerProxy, envProxy].filter((p) => otlpLogRecords(p).some((r) => r.body?.stringValue === tag));
+      return where.length > 0 ? where : undefined;
+    }, 10_000, 'the record on one /otel socket');
+    expect(seenBy).toEqual([sdkAtLeast(py.sdk, '0.24.6') ? workerProxy : envProxy]);
   });
 
   // The Python SDK logs through OpenTelemetry (binary `LOGS` frames on /otel, protocol.md §2.1),
@@ -133,7 +147,7 @@ describe('logs', () => {
       muted.mockRestore();
       if (engine.logs) {
         await waitFor(() => engine.logs!.some((l) => l.message === `${tag} from node`), 5000, "this SDK's record in the engine log");
-        await waitFor(() => engine.logs!.some((l) => l.message === `${tag} warn` && l.level === 'warn'), 3000, "Python's record in the engine log");
+        await waitFor(() => engine.logs!.some((l) => l.message === `${tag} warn` && l.level === 'warn'), 2000, "Python's record in the engine log");
       } else {
         const stored = await waitFor(() => engineLogs(tag, 2), 10_000, 'both records stored by the engine');
         expect(stored.map((l) => l.body).sort()).toEqual([`${tag} from node`, `${tag} warn`]);

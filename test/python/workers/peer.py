@@ -23,6 +23,7 @@ import os
 import random
 import sys
 import threading
+import time
 from typing import Any
 
 from pydantic import BaseModel
@@ -31,6 +32,7 @@ import iii
 from iii import InitOptions, TriggerAction, register_worker
 from iii.helpers import create_channel_async
 from iii.triggers import TriggerConfig, TriggerHandler
+from iii_helpers.observability import ReconnectionConfig
 
 try:  # where the Logger lives moved between releases
     from iii_helpers.observability import Logger
@@ -120,6 +122,8 @@ def main() -> None:
             worker_name=args.name,
             worker_description="cross-language test peer (Python)",
             invocation_timeout_ms=args.timeout_ms,
+            # Tests that drop its socket wait for it to come back: keep that short.
+            reconnection_config=ReconnectionConfig(initial_delay_ms=100, max_delay_ms=1000),
         ),
     )
 
@@ -242,6 +246,14 @@ def main() -> None:
                 results.append({"ok": False, "error": describe_error(e)})
         return {"results": results}
 
+    async def add_type(data: Any) -> Any:
+        client.register_trigger_type({"id": data["id"], "description": data.get("description", "added on request")}, Ticker())
+        return {"id": data["id"]}
+
+    async def drop_type(data: Any) -> Any:
+        client.unregister_trigger_type({"id": data["id"]})
+        return {"id": data["id"]}
+
     async def channel_read(data: Any) -> Any:
         reader = data["input"]
         messages: list[str] = []
@@ -331,6 +343,8 @@ def main() -> None:
         "on_tick": on_tick,
         "ticker_bindings": ticker_bindings,
         "fire": fire,
+        "add_type": add_type,
+        "drop_type": drop_type,
         "channel_read": channel_read,
         "channel_write": channel_write,
         "channel_to_other": channel_to_other,
@@ -341,6 +355,10 @@ def main() -> None:
         client.register_function(f"{p}::{name}", handler, description=f"cross-language peer: {name}")
     client.register_trigger_type({"id": f"{p}-ticker", "description": "ticks on request (cross-language tests)"}, ticker)
 
+    # register_worker returns once the socket is open; the id comes with the engine's first frame.
+    deadline = time.monotonic() + 10
+    while client.worker_id is None and time.monotonic() < deadline:
+        time.sleep(0.01)
     emit(
         {
             "event": "ready",
