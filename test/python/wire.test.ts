@@ -8,7 +8,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { TriggerAction, type III } from '../../platform/node/index.js';
-import { QUEUE, callPython, cleanup, engineUnderTest, listed, sdkAtLeast, startPython, tsWorker, unique, waitFor, type PythonPeer } from './harness.js';
+import { PY_SDK, QUEUE, callPython, cleanup, engineUnderTest, listed, sdkAtLeast, startPython, tsWorker, unique, waitFor, type PythonPeer } from './harness.js';
 import { startRecordingProxy, type RecordingProxy, type Rewrite } from './proxy.js';
 
 /** Worker → engine frames and their fields in engine 0.23 (protocol.md §2.3). */
@@ -85,8 +85,8 @@ async function recordedPython(rewrite?: Rewrite): Promise<{ py: PythonPeer; prox
   return { py, proxy };
 }
 
-/** Drives the Python worker through every path the suite covers. */
-async function exercise(py: PythonPeer, proxy: RecordingProxy): Promise<void> {
+/** Drives the Python worker through every path the suite covers; returns what its call to itself saw. */
+async function exercise(py: PythonPeer, proxy: RecordingProxy): Promise<{ self: any }> {
   await callPython(ts, py, 'echo', { a: 1 });
   await callPython(ts, py, 'fail', { message: 'x' }).catch(() => undefined);
   await ts.trigger({ function_id: py.fn('record'), payload: { tag: 'w' }, action: TriggerAction.Void() });
@@ -95,7 +95,7 @@ async function exercise(py: PythonPeer, proxy: RecordingProxy): Promise<void> {
   await callPython(ts, py, 'call_async', { function_id: fn.sink, payload: {}, action: { type: 'void' } });
   await callPython(ts, py, 'call_async', { function_id: fn.sink, payload: {}, action: { type: 'enqueue', queue: QUEUE } });
   // A call to one of its own functions (a later SDK may run it in-process).
-  await callPython(ts, py, 'call_async', { function_id: py.fn('echo'), payload: { self: true } });
+  const self = await callPython(ts, py, 'call_async', { function_id: py.fn('echo'), payload: { self: true } });
   // Bindings both ways, accepted and refused.
   const accepted = ts.registerTrigger({ type: `${py.prefix}-ticker`, function_id: fn.sink, config: { a: 1 } });
   const refused = ts.registerTrigger({ type: `${py.prefix}-ticker`, function_id: fn.sink, config: { refuse: 'no' } });
@@ -127,6 +127,7 @@ async function exercise(py: PythonPeer, proxy: RecordingProxy): Promise<void> {
   await waitFor(() => proxy.upgrades.filter((u) => u.path === '/').length > before && proxy.clientFrames().some((f) => f.type === 'reattach'), 15_000, 'reattach after the drop');
   await waitFor(async () => (await ts.trigger({ function_id: py.fn('echo'), payload: {}, timeoutMs: 2000 }).catch(() => undefined)) !== undefined, 15_000, 'serving again');
   await waitFor(() => proxy.frames.some((f) => f.path === '/otel' && f.binary?.subarray(0, 4).toString() === 'LOGS'), 10_000, 'the log record on /otel');
+  return { self };
 }
 
 /** Everything the recorded client traffic has that engine 0.23 does not know, as sorted strings. */
@@ -189,12 +190,41 @@ describe('the Python SDK on the wire', () => {
   // what the SDK would put on the wire for a 0.25 engine, while engine 0.23 still answers.
   it('with an engine that advertises observe.v1 and local-dispatch.v1 and confirms functions: what it sends beyond engine 0.23, and everything still works', async () => {
     const { py, proxy } = await recordedPython(pretend025());
-    await exercise(py, proxy);
+    const { self } = await exercise(py, proxy);
     expectRecorded(BEYOND_0_23_ADVERTISED, 'BEYOND_0_23_ADVERTISED', py.sdk, beyond023(proxy));
     // exercise() had Python call its own echo once. Through the engine that is an invokefunction
-    // from Python; run in-process (local dispatch, iii-sdk >= 0.25) the engine never sees it.
+    // from Python, and the engine injects the caller's id (§3.3); run in-process (local dispatch,
+    // iii-sdk >= 0.25) the engine never sees it, so the handler gets no _caller_worker_id.
+    const local = sdkAtLeast(py.sdk, '0.25.0');
     const selfCalls = proxy.clientFrames().filter((f) => f.type === 'invokefunction' && f.function_id === py.fn('echo')).length;
-    expect(selfCalls).toBe(sdkAtLeast(py.sdk, '0.25.0') ? 0 : 1);
+    expect(selfCalls).toBe(local ? 0 : 1);
+    expect(self).toEqual({ ok: true, result: { echo: { self: true }, caller: local ? null : py.workerId, runtime: 'python' } });
+  });
+});
+
+describe('observe (iii-sdk >= 0.25), which engine 0.23 does not have', () => {
+  const has = sdkAtLeast(PY_SDK, '0.25.0');
+  // Against engine 0.23 as it is, the SDK finds no observe.v1 in workerregistered and fails the
+  // observer at once with UNSUPPORTED, naming the fix.
+  it.skipIf(!has)(`${has ? '' : '[skipped: iii-sdk < 0.25 has no observe] '}iii.observe() against engine 0.23: state error, UNSUPPORTED, "upgrade it to 0.25"`, async () => {
+    const { py } = await recordedPython();
+    const seen = await callPython<any>(ts, py, 'observe', { source: fn.add, target: py.fn('record') });
+    expect(seen).toMatchObject({ supported: true, ready: false, state: 'error', error: { type: 'ObserveRejection', code: 'UNSUPPORTED' } });
+    expect(seen.error.message).toMatch(/upgrade it to 0\.25/);
+  });
+
+  // With an engine that claims observe.v1, the SDK sends an `observe` frame. Engine 0.23 does not
+  // know the type and drops it without a reply (protocol.md §2.1), so no observeresult comes: the
+  // observer stays pending and ready() waits for as long as it is allowed to (here 1.5 s). The
+  // next engine must answer `observe` (observeresult) or the SDK's caller waits forever.
+  it.skipIf(!has)(`${has ? '' : '[skipped: iii-sdk < 0.25 has no observe] '}iii.observe() with an engine that claims observe.v1: an observe frame engine 0.23 drops; the observer stays pending`, async () => {
+    const { py, proxy } = await recordedPython(pretend025());
+    const seen = await callPython<any>(ts, py, 'observe', { source: fn.add, target: py.fn('record'), wait_ms: 1500 });
+    expect(seen).toMatchObject({ supported: true, ready: false, timed_out: true, state: 'pending' });
+    const sent = await waitFor(() => proxy.clientFrames().find((f) => f.type === 'observe'), 5000, 'the observe frame');
+    expect(sent).toMatchObject({ id: seen.id, source: { function_id: fn.add }, target: { function_id: py.fn('record') } });
+    await waitFor(() => proxy.clientFrames().some((f) => f.type === 'unobserve' && f.id === seen.id), 5000, 'the unobserve frame on dispose');
+    expect(proxy.frames.filter((f) => f.from === 'engine' && f.text?.includes('"observeresult"'))).toEqual([]);
   });
 });
 

@@ -322,6 +322,22 @@ def main() -> None:
             getattr(logger, entry["level"])(entry["message"], entry.get("data"))
         return {"logged": len(data["entries"])}
 
+    async def observe(data: Any) -> Any:
+        """iii-sdk >= 0.25 only: ``iii.observe(source, target)``, then its state after ``ready``."""
+        if not hasattr(client, "observe"):
+            return {"supported": False}
+        handle = client.observe({"function_id": data["source"]}, data["target"])
+        try:
+            await asyncio.wait_for(handle.ready_async(), data.get("wait_ms", 2000) / 1000)
+            outcome: dict[str, Any] = {"ready": True}
+        except asyncio.TimeoutError:
+            outcome = {"ready": False, "timed_out": True}
+        except Exception as e:  # noqa: BLE001 - ObserveRejection
+            outcome = {"ready": False, "error": describe_error(e)}
+        state = {"supported": True, "id": handle.id, "state": handle.state, "reason": handle.reason, **outcome}
+        handle.dispose()
+        return state
+
     # ---------------------------------------------------------------- registration
 
     served = {
@@ -350,6 +366,7 @@ def main() -> None:
         "channel_to_other": channel_to_other,
         "channel_from_other": channel_from_other,
         "log": log,
+        "observe": observe,
     }
     for name, handler in served.items():
         client.register_function(f"{p}::{name}", handler, description=f"cross-language peer: {name}")
