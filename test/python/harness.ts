@@ -147,7 +147,8 @@ export async function startPython(url: string, options: { env?: Record<string, s
   const name = `${prefix}-worker`;
   const child: ChildProcess = spawn(python, [path.join(here, 'workers/peer.py'), '--url', url, '--prefix', prefix, '--name', name, '--timeout-ms', String(PY_TIMEOUT_MS)], {
     env: { ...process.env, III_URL: url, PYTHONUNBUFFERED: '1', ...options.env },
-    stdio: ['ignore', 'pipe', 'pipe'],
+    // stdin stays open for the peer's life: the peer exits when it closes (this process is gone).
+    stdio: ['pipe', 'pipe', 'pipe'],
   });
   let stderr = '';
   child.stderr!.setEncoding('utf8');

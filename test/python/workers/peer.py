@@ -386,8 +386,10 @@ def main() -> None:
             "functions": [f"{p}::{name}" for name in served],
         }
     )
-    # The SDK runs on its own (non-daemon) loop thread; this one only waits to be killed.
-    threading.Event().wait()
+    # The SDK runs on its own (non-daemon) loop thread, which would outlive a test process that
+    # died without killing this one: the test holds our stdin open, so its end means exit.
+    sys.stdin.read()
+    os._exit(0)
 
 
 if __name__ == "__main__":
