@@ -11,7 +11,12 @@ import { TriggerAction, type III } from '../../platform/node/index.js';
 import { PY_SDK, QUEUE, callPython, cleanup, engineUnderTest, listed, sdkAtLeast, startPython, tsWorker, unique, waitFor, type PythonPeer } from './harness.js';
 import { startRecordingProxy, type RecordingProxy, type Rewrite } from './proxy.js';
 
-/** Worker → engine frames and their fields in engine 0.23 (protocol.md §2.3). */
+/**
+ * Worker → engine frames and their fields in engine 0.23 (protocol.md §2.3). Written from the
+ * specification on purpose, not imported from the reference engine (test/engine/frames.ts keeps a
+ * similar private list): this checks the Python SDK against the protocol, whatever the reference
+ * engine's internals say.
+ */
 const FRAMES_0_23: Record<string, string[]> = {
   registerfunction: ['id', 'description', 'request_format', 'response_format', 'metadata', 'invocation'],
   unregisterfunction: ['id'],
