@@ -32,12 +32,9 @@ import iii
 from iii import InitOptions, TriggerAction, register_worker
 from iii.helpers import create_channel_async
 from iii.triggers import TriggerConfig, TriggerHandler
-from iii_helpers.observability import ReconnectionConfig
-
-try:  # where the Logger lives moved between releases
-    from iii_helpers.observability import Logger
-except ImportError:  # pragma: no cover
-    from iii import Logger  # type: ignore[no-redef,attr-defined]
+# iii-sdk 0.23 to 0.25 do not export Logger from `iii` (the seed's surface lists it there); it
+# lives in iii_helpers, which iii-sdk depends on.
+from iii_helpers.observability import Logger, ReconnectionConfig
 
 
 def emit(event: dict[str, Any]) -> None:
