@@ -5,8 +5,8 @@
 // 1. vitest: the reference engine's frame tests, the core's unit tests, the Node SDK
 //    against the reference engine, channels, the Node conformance runner, guards.
 // 2. every `test/runtimes/run-*.mjs` and `e2e/run-*.mjs` runner (Chromium, Deno, Bun,
-//    workerd, the demo's browser flows). Each prints, as its last line,
-//    `RESULT {"runner":…,"passed":N,"failed":M}`; a runner that prints no such line
+//    workerd, Python workers with the official iii-sdk, the demo's browser flows). Each prints,
+//    as its last line, `RESULT {"runner":…,"passed":N,"failed":M}`; a runner that prints no such line
 //    counts as one failure, so a broken runner can never pass silently.
 import { spawn } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, readdirSync, statSync } from 'node:fs';
