@@ -4,6 +4,7 @@
 // the `workerd` condition, as wrangler would; each case runs inside one request.
 import path from 'node:path';
 import { createReporter, deadline, grepArg, importTs, repoRoot, requireBuilt, within } from './common.mjs';
+import { misuseCases } from './workerd/misuse.mjs';
 
 const runner = 'workerd';
 const reporter = createReporter(runner);
@@ -52,6 +53,16 @@ try {
       reporter.record(r.name, r.ok, r.ms, r.error);
     } catch (error) {
       reporter.record(name, false, undefined, error instanceof Error ? error.message : String(error));
+    }
+  }
+  // Issue 10 item 9: misuse a Worker author meets, each in a Miniflare of its own.
+  for (const c of misuseCases.filter((m) => !grep || new RegExp(grep).test(m.name))) {
+    const started = Date.now();
+    try {
+      await within(60_000, `case "${c.name}"`, c.run(orchestrator.config));
+      reporter.record(c.name, true, Date.now() - started);
+    } catch (error) {
+      reporter.record(c.name, false, Date.now() - started, error instanceof Error ? error.message : String(error));
     }
   }
 } catch (error) {
