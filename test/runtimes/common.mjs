@@ -198,9 +198,10 @@ export function grepArg() {
 
 /**
  * Shared body of the Deno and Bun runners: orchestrator up, the runtime's main script in a
- * bounded child that prints `CASE {...}` lines and `DONE`, orchestrator down.
+ * bounded child that prints `CASE {...}` lines and `DONE`, then `extraCases` (`{name, run(config)}`,
+ * each bounded to 60 s, filtered by `--grep`), orchestrator down.
  */
-export async function runChildRuntime({ runner, entry, command, args, overallMs = 240_000 }) {
+export async function runChildRuntime({ runner, entry, command, args, overallMs = 240_000, extraCases = [] }) {
   const reporter = createReporter(runner);
   deadline(reporter, overallMs);
   let orchestrator;
@@ -228,6 +229,15 @@ export async function runChildRuntime({ runner, entry, command, args, overallMs 
     else if (exit.error) reporter.broken(`could not start ${command}: ${exit.error.message}`);
     else if (exit.timedOut) reporter.broken(`${runner} child killed after its time bound`);
     else if (!sawDone) reporter.broken(`${runner} child exited (code ${exit.code}, signal ${exit.signal}) before finishing`);
+    for (const c of extraCases.filter((x) => !grep || new RegExp(grep).test(x.name))) {
+      const started = Date.now();
+      try {
+        await within(60_000, `case "${c.name}"`, c.run(orchestrator.config));
+        reporter.record(c.name, true, Date.now() - started);
+      } catch (error) {
+        reporter.record(c.name, false, Date.now() - started, error instanceof Error ? error.message : String(error));
+      }
+    }
   } catch (error) {
     reporter.broken(error);
   } finally {
