@@ -16,15 +16,11 @@ import { ChannelWriter as OfficialChannelWriter } from 'iii-sdk/channel';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { III } from '../../platform/node/index.js';
 import { cleanup, engine, within, worker } from '../node/helpers.js';
-import { killChildren, spawnChild, ticksBetween, type Child } from './children.js';
+import { PEER, TICK_WINDOW_MS, WRITE_SETTLE_BOUND_MS, drain, writerKilled, writerOutcome, type WriterOutcome } from './channel-faults.js';
+import { killChildren, spawnChild, type Child } from './children.js';
 import { CODE, MiB, codeOf } from './contract.js';
 import { EngineProcess } from './engine-process.js';
 
-const PEER = 'test/faults/children/channel-peer.ts';
-/** Contract: `write()` rejects within 1 s. The test allows 3 s (a loaded 2-core machine); measure.ts reports the time. */
-const WRITE_SETTLE_BOUND_MS = 3000;
-/** Ticks are printed every 50 ms; in 1.5 s a responsive process prints ~30. */
-const TICK_WINDOW_MS = 1500;
 const MIN_TICKS = 8;
 
 const engines: EngineProcess[] = [];
@@ -33,29 +29,6 @@ afterEach(async () => {
   await cleanup();
   await Promise.all(engines.splice(0).map((e) => e.close()));
 });
-
-interface WriterOutcome {
-  /** ms from the reader going away to the child's WRITE_REJECTED line, or undefined (no settle). */
-  settleMs: number | undefined;
-  code: string | undefined;
-  ticks: number;
-  pong: boolean;
-  line: string | undefined;
-}
-
-/** Waits for the writer child's verdict after the reader side went away at `goneAt`. */
-async function writerOutcome(child: Child, goneAt: number): Promise<WriterOutcome> {
-  const rejected = await child.waitLine(/^(WRITE_REJECTED|DONE)/, WRITE_SETTLE_BOUND_MS);
-  const windowEnd = goneAt + TICK_WINDOW_MS;
-  if (Date.now() < windowEnd) await new Promise((r) => setTimeout(r, windowEnd - Date.now()));
-  const ticks = ticksBetween(child, goneAt, windowEnd);
-  const mark = child.lines.length;
-  child.send('PING');
-  const pong = await child.waitLine(/^PONG$/, 2000, mark);
-  let code: string | undefined;
-  if (rejected?.text.startsWith('WRITE_REJECTED ')) code = (JSON.parse(rejected.text.slice(15)) as { code: string | null }).code ?? undefined;
-  return { settleMs: rejected ? rejected.at - goneAt : undefined, code, ticks, pong: pong !== undefined, line: rejected?.text };
-}
 
 function expectWriterRecovered(o: WriterOutcome, what: string): void {
   const summary =
@@ -124,29 +97,6 @@ describe('item 1: the reader side goes away while write() waits for drain', () =
   });
 });
 
-/** Reads `stream` to its end; the outcome instead of a throw. */
-async function drain(stream: ReadableStream<Uint8Array>, ms: number): Promise<{ bytes: number; error?: unknown; ended: boolean }> {
-  const r = stream.getReader();
-  let bytes = 0;
-  const reading = (async () => {
-    for (;;) {
-      const { done, value } = await r.read();
-      if (done) return;
-      bytes += value.byteLength;
-    }
-  })();
-  try {
-    await within(reading, ms, 'the reader to end or error');
-    return { bytes, ended: true };
-  } catch (error) {
-    if (error instanceof Error && /did not settle within/.test(error.message)) {
-      r.cancel().catch(() => undefined);
-      return { bytes, ended: false, error };
-    }
-    return { bytes, ended: true, error };
-  }
-}
-
 describe('item 3: a truncated stream must not look complete', () => {
   it('a writer process killed mid-stream: the reader errors CHANNEL_TRUNCATED, every time (3 runs)', { timeout: 60_000 }, async () => {
     const e = await engine();
@@ -154,24 +104,12 @@ describe('item 3: a truncated stream must not look complete', () => {
     await within(iii.ready(), 5000, 'ready');
     const outcomes: string[] = [];
     for (let run = 1; run <= 3; run++) {
-      const channel = await within(iii.createChannel(8), 5000, 'createChannel');
-      const child = spawnChild(PEER, ['write', e.url, JSON.stringify(channel.writerRef), JSON.stringify({ totalBytes: 512 * MiB })]);
-      const r = channel.reader.readable.getReader();
-      let bytes = 0;
-      // Read until the stream is well under way, then kill the writer and read on.
-      while (bytes < 4 * MiB) {
-        const { done, value } = await within(r.read(), 15_000, 'reading the stream');
-        if (done) break;
-        bytes += value.byteLength;
-      }
-      await child.kill('SIGKILL');
-      r.releaseLock();
-      const rest = await drain(channel.reader.readable, 10_000);
-      const total = bytes + rest.bytes;
+      const total = 512 * MiB;
+      const r = await writerKilled(iii, e.url, total, 4 * MiB);
       outcomes.push(
-        rest.error === undefined
-          ? `run ${run}: ended cleanly after ${total} of 536870912 bytes`
-          : `run ${run}: ${rest.ended ? 'errored' : 'hung'} after ${total} bytes with ${codeOf(rest.error) ?? 'no code'} (${String((rest.error as Error)?.message).slice(0, 160)})`,
+        r.outcome === 'clean'
+          ? `run ${run}: ended cleanly after ${r.bytes} of ${total} bytes`
+          : `run ${run}: ${r.outcome === 'error' ? 'errored' : 'hung'} after ${r.bytes} bytes with ${r.code ?? 'no code'} (${String(r.message).slice(0, 160)})`,
       );
     }
     expect(outcomes.filter((o) => !/errored .* with CHANNEL_TRUNCATED/.test(o)), outcomes.join('\n')).toEqual([]);

@@ -12,6 +12,8 @@
  *   `await writer.abort('writer stopped on purpose')`, prints `ABORT_RESOLVED` and exits at once.
  * - `read`: opens the reader, reads one chunk, prints `READING`, then reads nothing more (its
  *   socket stays open and full) until killed.
+ * - `read-all`: reads as fast as it can, printing `READ <bytes>` after each 16 MiB, then
+ *   `END <bytes>` or `READ_ERROR <json>`.
  * Every mode prints `TICK <n> <late ms>` every `tickMs` (50) from a timer, and answers `PING` on
  * stdin with `PONG`: both stop when the process's event loop is starved.
  */
@@ -101,7 +103,29 @@ async function read(): Promise<void> {
   say('READING');
 }
 
+async function readAll(): Promise<void> {
+  const reader = new ChannelReader(url!, ref);
+  const r = reader.readable.getReader();
+  let bytes = 0;
+  let reported = 0;
+  try {
+    for (;;) {
+      const { done, value } = await r.read();
+      if (done) break;
+      bytes += value.byteLength;
+      if (bytes - reported >= 16 * 1024 * 1024) {
+        reported = bytes;
+        say(`READ ${bytes}`);
+      }
+    }
+    say(`END ${bytes}`);
+  } catch (error) {
+    say(`READ_ERROR ${describe(error)}`);
+  }
+}
+
 if (mode === 'write') void write(false);
+else if (mode === 'read-all') void readAll();
 else if (mode === 'abort-exit') void write(true);
 else if (mode === 'read') void read();
 else {
