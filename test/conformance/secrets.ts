@@ -11,7 +11,14 @@
  * and 'retry'), an address that is not a ws:// URL, a call that never reaches an engine, and
  * retries exhausted. It records every output, then counts the secrets in them.
  */
-import type { ConformanceConfig } from './suite.js';
+/** The part of the suite's `ConformanceConfig` the scenario uses (not imported: suite.ts imports this file). */
+export interface SecretsConfig {
+  /** The RBAC listener; its auth function refuses `deny-…` tokens. */
+  rbacUrl: string;
+  /** An HTTP endpoint that is not a WebSocket one (the orchestrator's control endpoint). */
+  controlUrl: string;
+  engineUrl: string;
+}
 
 export interface SecretsFinding {
   /** Where the secret was seen (e.g. `refused: state event 3 error.message`). */
@@ -137,7 +144,7 @@ function observed(sdk: any, url: string, options: Record<string, unknown>, label
   return client;
 }
 
-export async function runSecretsScenario(sdk: any, config: ConformanceConfig, runtime: string): Promise<SecretsReport> {
+export async function runSecretsScenario(sdk: any, config: SecretsConfig, runtime: string): Promise<SecretsReport> {
   const token = `SECRETQ${randomHex(8)}`;
   const headerValue = `SECRETH${randomHex(8)}`;
   const secrets = [token, headerValue];

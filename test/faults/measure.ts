@@ -52,7 +52,7 @@ const median = (xs: number[]): number => (xs.length ? [...xs].sort((a, b) => a -
 async function restart(): Promise<void> {
   const calls = num('calls', 10_000, 1000);
   const restarts = num('restarts', 15, 3);
-  const r = await runRestartLoad({ calls, restarts, ratePerSecond: quick ? 150 : 200, callTimeoutMs: 15_000, log: (l) => console.log(`  ${l}`) });
+  const r = await runRestartLoad({ calls, restarts, ratePerSecond: quick ? 150 : 120, callTimeoutMs: 15_000, log: (l) => console.log(`  ${l}`) });
   details.restart = r;
   row(`Engine killed (SIGKILL) and restarted ${r.restarts}× under ${r.calls} calls: no call lost`, `${r.lost} lost (unsettled)`, r.lost === 0);
   row('… no call run twice', `${r.ranTwice} run twice`, r.ranTwice === 0);

@@ -1,24 +1,7 @@
 // Cloudflare Workers misuse (issue 10 item 9), as cases of the workerd runner: each case bundles
 // its own Worker (esbuild, `workerd` condition, as wrangler does) and runs it in its own Miniflare,
 // with workerd's stdout/stderr captured.
-import path from 'node:path';
-import { repoRoot, within } from '../common.mjs';
-
-async function bundle(entry) {
-  const esbuild = await import('esbuild');
-  const out = await esbuild.build({
-    entryPoints: [path.join(repoRoot, entry)],
-    bundle: true,
-    format: 'esm',
-    platform: 'neutral',
-    conditions: ['workerd', 'worker', 'browser'],
-    mainFields: ['module', 'main'],
-    target: 'es2022',
-    write: false,
-    logLevel: 'error',
-  });
-  return out.outputFiles[0].text;
-}
+import { bundleWorker, within } from '../common.mjs';
 
 /** A Miniflare running `script`; `output()` is what workerd printed. */
 async function miniflare(script, config) {
@@ -38,7 +21,7 @@ async function miniflare(script, config) {
 }
 
 async function keptClient(config) {
-  const { mf, output } = await miniflare(await bundle('test/runtimes/workerd/kept-client.ts'), config);
+  const { mf, output } = await miniflare(await bundleWorker('test/runtimes/workerd/kept-client.ts'), config);
   try {
     await within(30_000, 'miniflare start', mf.ready);
     const ask = async () => JSON.parse(await (await within(10_000, 'request', mf.dispatchFetch('http://worker/'))).text());
@@ -58,7 +41,7 @@ async function keptClient(config) {
 }
 
 async function moduleScope(config) {
-  const { mf, output } = await miniflare(await bundle('test/runtimes/workerd/module-scope.ts'), config);
+  const { mf, output } = await miniflare(await bundleWorker('test/runtimes/workerd/module-scope.ts'), config);
   let seen;
   try {
     await within(30_000, 'miniflare start', mf.ready);
