@@ -36,8 +36,8 @@ export async function writerOutcome(child: Child, goneAt: number, boundMs = WRIT
   return { settleMs: rejected ? rejected.at - goneAt : undefined, code, ticks, pong: pong !== undefined, line: rejected?.text };
 }
 
-/** Reads `stream` to its end; the outcome instead of a throw. */
-export async function drain(stream: ReadableStream<Uint8Array>, ms: number): Promise<{ bytes: number; error?: unknown; ended: boolean }> {
+/** Reads `stream` to its end (pausing `perChunkMs` after each chunk: a slow consumer); the outcome instead of a throw. */
+export async function drain(stream: ReadableStream<Uint8Array>, ms: number, perChunkMs = 0): Promise<{ bytes: number; error?: unknown; ended: boolean }> {
   const r = stream.getReader();
   let bytes = 0;
   const reading = (async () => {
@@ -45,6 +45,7 @@ export async function drain(stream: ReadableStream<Uint8Array>, ms: number): Pro
       const { done, value } = await r.read();
       if (done) return;
       bytes += value.byteLength;
+      if (perChunkMs > 0) await new Promise((resolve) => setTimeout(resolve, perChunkMs));
     }
   })();
   try {

@@ -150,13 +150,18 @@ describe('item 3: a truncated stream must not look complete', () => {
     const iii = worker(e.url);
     await within(iii.ready(), 5000, 'ready');
     const channel = await within(iii.createChannel(1), 5000, 'createChannel');
-    // The reader does not read until the writer has exited: the writer's socket is full when it
-    // aborts, so its abort frame is queued behind data.
+    // A slow reader (10 ms per 64 KiB frame): the writer's socket is full when it aborts, so its
+    // abort frame queues behind data, and leaves the process only as the reader makes room.
+    const reading = drain(channel.reader.readable, 30_000, 10);
     const child = spawnChild(PEER, ['abort-exit', e.url, JSON.stringify(channel.writerRef), JSON.stringify({ chunkBytes: MiB })]);
     expect(await child.waitLine(/^ABORT_RESOLVED$/, 20_000), `the child aborted: ${child.stderr()}`).toBeDefined();
     await within(child.exited, 5000, 'the writer process to exit');
-    const out = await drain(channel.reader.readable, 10_000);
-    const what = out.error === undefined ? `ended cleanly after ${out.bytes} bytes` : `errored with ${codeOf(out.error) ?? 'no code'}: ${String((out.error as Error).message)}`;
+    const out = await reading;
+    const what = !out.ended
+      ? `still reading after 30 s (${out.bytes} bytes)`
+      : out.error === undefined
+        ? `ended cleanly after ${out.bytes} bytes`
+        : `errored with ${codeOf(out.error) ?? 'no code'}: ${String((out.error as Error).message)}`;
     expect(codeOf(out.error), `the reader ${what}`).toBe(CODE.ChannelAborted);
   });
 });

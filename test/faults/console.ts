@@ -1,4 +1,9 @@
-/** Captures what this process writes through `console` (the SDK's log mirror) while a test runs. */
+/**
+ * Captures what this process writes through `console` (the SDK's log mirror) while a test runs.
+ * Arguments are rendered as the console would print them (`util.inspect`: an Error with its stack
+ * and cause, objects in depth), so a test can look for a stack or a field in a logged object.
+ */
+import { inspect } from 'node:util';
 import { vi } from 'vitest';
 
 export interface ConsoleCapture {
@@ -11,7 +16,7 @@ export function captureConsole(): ConsoleCapture {
   const lines: ConsoleCapture['lines'] = [];
   const spies = (['debug', 'info', 'log', 'warn', 'error'] as const).map((level) =>
     vi.spyOn(console, level).mockImplementation((...args: unknown[]) => {
-      lines.push({ level, text: args.map((a) => (a instanceof Error ? `${a.name}: ${a.message} ${String((a as { cause?: unknown }).cause ?? '')}` : typeof a === 'string' ? a : safeJson(a))).join(' ') });
+      lines.push({ level, text: args.map((a) => (typeof a === 'string' ? a : inspect(a, { depth: 6 }))).join(' ') });
     }),
   );
   return {
@@ -19,12 +24,4 @@ export function captureConsole(): ConsoleCapture {
     text: () => lines.map((l) => `[${l.level}] ${l.text}`).join('\n'),
     restore: () => spies.forEach((s) => s.mockRestore()),
   };
-}
-
-function safeJson(value: unknown): string {
-  try {
-    return JSON.stringify(value) ?? String(value);
-  } catch {
-    return String(value);
-  }
 }

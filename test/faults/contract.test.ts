@@ -32,11 +32,10 @@ describe('CONTRACT-10 public names', () => {
     expect(api.DEFAULT_MAX_MESSAGE_BYTES).toBe(EXPECTED_MAX_MESSAGE_BYTES);
   });
 
-  it('ChannelAbortedError is exported, extends ChannelError, and channel errors carry a code', () => {
+  it('ChannelAbortedError is exported and extends ChannelError', () => {
+    // The codes channel errors carry are asserted where the SDK raises them (channel-peers.test.ts).
     const Aborted = api.ChannelAbortedError as (new (...args: never[]) => Error) | undefined;
     expect(typeof Aborted).toBe('function');
     expect(Aborted!.prototype).toBeInstanceOf(sdk.ChannelError);
-    const plain = new sdk.ChannelError('x', 'channel-id') as sdk.ChannelError & { code?: unknown };
-    expect(plain.code).toBe('CHANNEL_ERROR');
   });
 });
