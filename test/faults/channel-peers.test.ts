@@ -14,7 +14,6 @@
  */
 import { ChannelWriter as OfficialChannelWriter } from 'iii-sdk/channel';
 import { afterEach, describe, expect, it } from 'vitest';
-import type { III } from '../../platform/node/index.js';
 import { cleanup, engine, within, worker } from '../node/helpers.js';
 import { PEER, TICK_WINDOW_MS, WRITE_SETTLE_BOUND_MS, drain, writerKilled, writerOutcome, type WriterOutcome } from './channel-faults.js';
 import { killChildren, spawnChild, type Child } from './children.js';
@@ -41,11 +40,19 @@ function expectWriterRecovered(o: WriterOutcome, what: string): void {
   expect(o.pong, summary).toBe(true);
 }
 
-/** A writer child on a 1-message channel whose `write()` is waiting for the socket to drain. */
-async function blockedWriter(iii: III, url: string) {
+/**
+ * A writer child on a 1-message channel, its reader (here) past the first chunk, and the writer's
+ * `write()` waiting for the socket to drain.
+ */
+async function blockedWriter(url: string) {
+  const iii = worker(url);
+  await within(iii.ready(), 10_000, 'ready');
   const channel = await within(iii.createChannel(1), 5000, 'createChannel');
   const child = spawnChild(PEER, ['write', url, JSON.stringify(channel.writerRef), JSON.stringify({ chunkBytes: MiB })]);
-  return { channel, child };
+  const reader = channel.reader.readable.getReader();
+  await within(reader.read(), 10_000, 'first chunk');
+  await waitPending(child);
+  return { reader, child };
 }
 
 async function waitPending(child: Child): Promise<void> {
@@ -56,14 +63,9 @@ async function waitPending(child: Child): Promise<void> {
 describe('item 1: the reader side goes away while write() waits for drain', () => {
   it('the reader cancels: write() rejects CHANNEL_CLOSED and the writer process keeps running', { timeout: 30_000 }, async () => {
     const e = await engine();
-    const iii = worker(e.url);
-    await within(iii.ready(), 5000, 'ready');
-    const { channel, child } = await blockedWriter(iii, e.url);
-    const r = channel.reader.readable.getReader();
-    await within(r.read(), 10_000, 'first chunk');
-    await waitPending(child);
+    const { reader, child } = await blockedWriter(e.url);
     const goneAt = Date.now();
-    await within(r.cancel(), 2000, 'cancel');
+    await within(reader.cancel(), 2000, 'cancel');
     expectWriterRecovered(await writerOutcome(child, goneAt), 'reader cancelled');
   });
 
@@ -84,16 +86,11 @@ describe('item 1: the reader side goes away while write() waits for drain', () =
   it('the engine dies: write() rejects CHANNEL_CLOSED and the writer process keeps running', { timeout: 40_000 }, async () => {
     const proc = await EngineProcess.start();
     engines.push(proc);
-    const iii = worker(proc.url);
-    await within(iii.ready(), 10_000, 'ready');
-    const { channel, child } = await blockedWriter(iii, proc.url);
-    const r = channel.reader.readable.getReader();
-    await within(r.read(), 10_000, 'first chunk');
-    await waitPending(child);
+    const { reader, child } = await blockedWriter(proc.url);
     const goneAt = Date.now();
     await proc.kill();
     expectWriterRecovered(await writerOutcome(child, goneAt), 'engine killed');
-    r.cancel().catch(() => undefined);
+    reader.cancel().catch(() => undefined);
   });
 });
 
