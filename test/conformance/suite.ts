@@ -8,6 +8,7 @@
 import * as v from 'valibot';
 import * as assert from './assert.js';
 import { HELPER } from './helper-ids.js';
+import { runSecretsScenario } from './secrets.js';
 
 /** What the Node orchestrator hands to every runtime (as JSON). */
 export interface ConformanceConfig {
@@ -490,6 +491,27 @@ export const cases: ConformanceCase[] = [
       await w.close();
       const got = await reading;
       assert.deepEqual(got, { bytes: total, sum, messages: [] }, 'what the Node reader saw');
+    },
+  },
+  {
+    // Issue 10 item 8: a `?token=` on the address and upgrade header values are secrets.
+    name: 'secrets: no query token or header value in any error, cause, event, console line or inspection',
+    timeoutMs: 30000,
+    async run(ctx) {
+      const report = await runSecretsScenario(ctx.sdk, ctx.config, ctx.runtime);
+      assert.ok(report.outputs > 20, `the scenario recorded only ${report.outputs} outputs`);
+      if (report.occurrences > 0) {
+        // One line per leaking output (its first rendering), not every rendering of the same one.
+        const byOutput = new Map<string, string>();
+        for (const f of report.findings) {
+          const output = f.where.split(' → ')[0]!;
+          if (!byOutput.has(output)) byOutput.set(output, `${f.where}: …${f.excerpt}…`);
+        }
+        const where = [...byOutput.values()].slice(0, 8);
+        throw new assert.AssertionError(
+          `found ${report.occurrences} occurrences of the secrets in ${report.leaks} of ${report.outputs} outputs; first: ${where.join(' | ')}`,
+        );
+      }
     },
   },
   {

@@ -59,7 +59,8 @@ function startHelper(sdk: any, url: string): { shutdown(): Promise<void>; ready(
   // RBAC auth (§1.3): the token travels in the URL query (the only way a browser can carry it).
   iii.registerFunction(HELPER.auth, (input: { query_params?: Record<string, string[]>; headers?: Record<string, string> }) => {
     const token = input?.query_params?.token?.[0];
-    if (token === 'deny') throw new Error('invalid token');
+    // `deny-<secret>`: the secrets scenario's refused credentials (test/conformance/secrets.ts).
+    if (token === 'deny' || token?.startsWith('deny-')) throw new Error('invalid token');
     // Proves that upgrade headers arrive (Node, Deno, Bun, workerd; a browser cannot send them).
     if (token === 'header-check' && input.headers?.['x-conformance-token'] !== 'ok') {
       throw new Error('x-conformance-token header missing');
