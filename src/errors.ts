@@ -35,6 +35,12 @@ export const ErrorCode = {
   Forbidden: 'FORBIDDEN',
   /** A rejection value that was not an `ErrorBody`. */
   Unknown: 'UNKNOWN',
+  /** An outbound frame (a call's payload, a handler's result) over `maxMessageBytes`; never sent. */
+  PayloadTooLarge: 'PAYLOAD_TOO_LARGE',
+  /** `ready({ timeoutMs })` expired, or a call timed out unsent, because no connection was accepted. */
+  EngineUnreachable: 'ENGINE_UNREACHABLE',
+  /** Cloudflare Workers: a client created in one request was used from another. */
+  CrossRequest: 'CROSS_REQUEST',
 } as const;
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
 
