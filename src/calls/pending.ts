@@ -217,10 +217,11 @@ export class PendingCalls {
   resendLater(id: string, message: string, delay: (resends: number) => number, resend: (text: string) => void): boolean {
     const entry = this.#entries.get(id);
     const text = entry?.text;
-    if (!entry || text === undefined || entry.resendTimer !== undefined) return false;
+    if (!entry || text === undefined) return false;
     entry.sent = false;
     entry.undelivered = message;
-    entry.resendTimer = this.#platform.setTimeout(() => {
+    // A resend already scheduled covers a second such answer too.
+    entry.resendTimer ??= this.#platform.setTimeout(() => {
       entry.resendTimer = undefined;
       if (this.#entries.get(id) === entry) resend(text);
     }, delay(entry.resends++));

@@ -122,6 +122,7 @@ export class Connection {
    */
   ready(options: ReadyOptions = {}): Promise<void> {
     const p = this.#phase;
+    if (options.signal?.aborted) return Promise.reject(options.signal.reason);
     if (p.kind === 'accepted') return Promise.resolve();
     const refused = p.kind === 'registered' ? p.refusal : this.#stopError();
     if (refused) return Promise.reject(refused);

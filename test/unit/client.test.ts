@@ -560,3 +560,64 @@ describe('client: connection-state listener and reconnect options', () => {
     await client.shutdown();
   });
 });
+
+describe('client: calls the engine answers as not delivered (retryUndelivered)', () => {
+  const invokes = (t: FakeTransport, id: string) => t.frames.filter((f) => f.type === 'invokefunction' && f.function_id === id);
+  const notFound = (t: FakeTransport, frame: Record<string, unknown>, code = 'function_not_found') =>
+    t.receive({ type: 'invocationresult', invocation_id: frame.invocation_id, function_id: frame.function_id, error: { code, message: 'Function f not found' } });
+
+  it('re-sends the same frame after 50 ms, then 100 ms, … and resolves with the answer that comes', async () => {
+    const { client, last, clock } = setup();
+    connect(last());
+    const p = client.trigger({ function_id: 'f', payload: { q: 1 }, timeoutMs: 5000 });
+    const [first] = invokes(last(), 'f');
+    notFound(last(), first!);
+    clock.advance(49);
+    expect(invokes(last(), 'f')).toHaveLength(1);
+    clock.advance(1);
+    expect(invokes(last(), 'f')).toEqual([first, first]);
+    notFound(last(), first!, 'channel_send_failed');
+    clock.advance(99);
+    expect(invokes(last(), 'f')).toHaveLength(2);
+    clock.advance(1);
+    expect(invokes(last(), 'f')).toHaveLength(3);
+    last().receive({ type: 'invocationresult', invocation_id: first!.invocation_id, function_id: 'f', result: 'done' });
+    await expect(p).resolves.toBe('done');
+    await client.shutdown();
+  });
+
+  it('at its timeout the call rejects function_not_found saying it never became available; false rejects at once', async () => {
+    const { client, last, clock } = setup({ retryUndelivered: false });
+    connect(last());
+    const waiting = client.trigger({ function_id: 'f', timeoutMs: 1000, retryUndelivered: true }).catch((e: unknown) => e);
+    const atOnce = client.trigger({ function_id: 'g', timeoutMs: 1000 }).catch((e: unknown) => e);
+    notFound(last(), invokes(last(), 'g')[0]!);
+    expect(await atOnce).toMatchObject({ code: 'function_not_found', message: 'Function f not found' });
+    for (let i = 0; i < 20; i++) {
+      const sent = invokes(last(), 'f');
+      notFound(last(), sent[sent.length - 1]!);
+      clock.advance(100);
+    }
+    const err = (await waiting) as Error & { code?: string };
+    expect(err.code).toBe('function_not_found');
+    expect(err.message).toMatch(/^f never became available within 1000 ms \(last answer: function_not_found: Function f not found\)/);
+    // 50, 100, 200, 400 ms apart within the second: the backoff, not a resend per answer.
+    expect(invokes(last(), 'f').length).toBeLessThanOrEqual(6);
+    await client.shutdown();
+  });
+
+  it('a re-sent call waits in the queue while disconnected, and is not CONNECTION_LOST: it never ran', async () => {
+    const { client, last, clock } = setup({ reconnect: { initialDelayMs: 10, jitter: 0 } });
+    connect(last());
+    const p = client.trigger({ function_id: 'f', timeoutMs: 5000 });
+    notFound(last(), invokes(last(), 'f')[0]!);
+    last().drop(1006);
+    clock.advance(60);
+    connect(last(), 'w-2', 'tok-2');
+    const [again] = invokes(last(), 'f');
+    expect(again).toBeDefined();
+    last().receive({ type: 'invocationresult', invocation_id: again!.invocation_id, function_id: 'f', result: 2 });
+    await expect(p).resolves.toBe(2);
+    await client.shutdown();
+  });
+});
