@@ -5,29 +5,32 @@
  */
 import { ErrorCode, IIIInvocationError, errorMessage } from '../errors.js';
 import { encodeFrame, type OutboundInvocationResultFrame, type OutboundInvokeFrame } from '../protocol/index.js';
-import { unsendable, unserializable } from './sendable.js';
+import { unsendable, type Size } from './sendable.js';
 
 /** A handler's outcome, as the engine carries it back to the caller (§3.3). */
 export type Outcome = { result: unknown } | { error: { code: string; message: string; stacktrace?: string } };
 
 /**
  * The frame's text, or the error to reject the call with when it cannot be sent: a value JSON
- * cannot carry (sendable.ts) or more than `maxBytes` (`PAYLOAD_TOO_LARGE`, never on the wire).
+ * cannot carry (sendable.ts) or more than `maxBytes` (`PAYLOAD_TOO_LARGE`, never on the wire;
+ * refused before encoding when the walk's lower bound already says so).
  */
 export function encodeCall(frame: OutboundInvokeFrame, maxBytes: number): string | IIIInvocationError {
   const refuse = (code: string, message: string, cause?: unknown) =>
     new IIIInvocationError({ code, message: `trigger ${frame.function_id}: ${message}`, function_id: frame.function_id, cause });
+  const size: Size = { bytes: 0 };
+  const where = unsendable(frame.data, 'payload', size) ?? unsendable(frame.metadata, 'metadata', size);
+  if (where) return refuse(ErrorCode.InvalidRequest, `${where} (JSON has no such value)`);
+  if (size.bytes > maxBytes) return refuse(ErrorCode.PayloadTooLarge, `the call is ${tooLarge(`at least ${size.bytes.toLocaleString('en-US')}`, maxBytes)}`);
   let text: string;
   try {
     text = encodeFrame(frame);
   } catch (err) {
-    const where = unserializable(frame.data, 'payload') ?? unserializable(frame.metadata, 'metadata');
-    return refuse(ErrorCode.InvalidRequest, where ?? `the payload or metadata is not JSON-serializable: ${errorMessage(err)}`, err);
+    // Past what the walk could follow (nesting deeper than the stack), or a toJSON that threw.
+    return refuse(ErrorCode.InvalidRequest, `the payload or metadata is not JSON-serializable: ${errorMessage(err)}`, err);
   }
-  const where = unsendable(frame.data, 'payload') ?? unsendable(frame.metadata, 'metadata');
-  if (where) return refuse(ErrorCode.InvalidRequest, `${where} (JSON has no such value)`);
-  const size = overLimit(text, maxBytes);
-  if (size !== undefined) return refuse(ErrorCode.PayloadTooLarge, `the call is ${tooLarge(size, maxBytes)}`);
+  const over = overLimit(text, maxBytes);
+  if (over !== undefined) return refuse(ErrorCode.PayloadTooLarge, `the call is ${tooLarge(over, maxBytes)}`);
   return text;
 }
 

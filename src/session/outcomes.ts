@@ -96,7 +96,7 @@ export function gaveUpError(retries: number, last: Error): IIIInvocationError {
 export function unreachableError(waited: string, url: string, cause: Error | undefined, functionId?: string): IIIInvocationError {
   return new IIIInvocationError({
     code: ErrorCode.EngineUnreachable,
-    message: `${waited}, but the engine at ${url} has not accepted this worker: ${cause?.message ?? 'still connecting'}. Check the address and that the engine runs`,
+    message: `the engine at ${url} has not accepted this worker: ${cause?.message ?? 'still connecting'} (${waited}). Check the address and that the engine runs`,
     function_id: functionId,
     cause,
   });
