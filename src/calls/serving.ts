@@ -24,7 +24,7 @@ export interface ServingContext {
   materialize(data: unknown): unknown;
   /** Sends an answer (send policy `reply`: dropped if its socket is gone, the engine halted the call, §3.13). */
   reply(text: string): void;
-  propagator: TracePropagator | undefined;
+  propagator?: TracePropagator | undefined;
   /** A result over it is not sent: the caller gets `PAYLOAD_TOO_LARGE` (encode.ts). */
   maxMessageBytes: number;
   /** Whether a handler's stack trace goes to the caller (who may be an untrusted browser tab). */

@@ -98,9 +98,8 @@ export class Connection {
   }
 
   /**
-   * Sends, queues or refuses `text` as the current phase's row of the send policy says, and
-   * returns what was done. A write that throws means the socket is going: the frame is then
-   * treated as it would be without one (a call is queued, a registration replayed).
+   * Sends, queues or refuses `text` as the phase's row of the send policy says. A write that throws
+   * means the socket is going: the frame is treated as without one (a call queued, a registration replayed).
    */
   submit(kind: SendKind, text: string, isLive?: () => boolean, onSent?: () => void): SendAction {
     let action = SEND_POLICY[this.#phase.kind][kind];
@@ -116,9 +115,8 @@ export class Connection {
   }
 
   /**
-   * Resolves once the engine has answered the current connection's announce (`accept()`).
-   * Rejects when the client fails or is shut down, or while the announce stands refused; with
-   * `ENGINE_UNREACHABLE` after `timeoutMs`, with `signal.reason` on abort.
+   * Resolves once the engine has answered the current connection's announce (`accept()`). Rejects when the client
+   * fails or is shut down, while the announce stands refused, after `timeoutMs` (`ENGINE_UNREACHABLE`), on abort.
    */
   ready(options: ReadyOptions = {}): Promise<void> {
     const p = this.#phase;
@@ -278,9 +276,8 @@ export class Connection {
   }
 
   /**
-   * The platform says the network or the page is back. Waiting: skip the rest of the backoff.
-   * Registered: the socket may have died while we were away (a laptop lid, a lost network), so
-   * check it now instead of at the next idle deadline.
+   * The platform says the network or the page is back. Waiting: skip the rest of the backoff. Registered: the
+   * socket may have died meanwhile (a laptop lid, a lost network): check it now, not at the next idle deadline.
    */
   #resume(): void {
     const p = this.#phase;

@@ -25,8 +25,8 @@ export class ReadyWaiters {
   /** `expired()` gives the error of a waiter whose `timeoutMs` ran out. */
   wait({ timeoutMs, signal }: ReadyOptions, expired: () => Error): Promise<void> {
     const platform = this.#platform;
+    // An already aborted signal never gets here (Connection.ready rejects first).
     return new Promise<void>((resolve, reject) => {
-      if (signal?.aborted) return reject(signal.reason);
       const onAbort = () => settle(signal!.reason);
       // Past the timer range (or Infinity): no deadline, as for calls.
       const timer = timeoutMs! < 2_147_483_647 ? platform.setTimeout(() => settle(expired()), timeoutMs!) : undefined;
