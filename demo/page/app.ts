@@ -149,7 +149,8 @@ function logCall(fn: string): { ok(value: unknown, ms: number): void; err(error:
       const val = document.createElement('div');
       val.className = 'val';
       val.innerHTML = '<span class="ename"></span> ';
-      val.querySelector('.ename')!.textContent = `${e.name}${e.code ? ` [${e.code}]` : ''}`;
+      // An IIIInvocationError's message starts with its code ("FORBIDDEN: …").
+      val.querySelector('.ename')!.textContent = `${e.name}:`;
       val.append(document.createTextNode(e.message));
       li.append(val);
     },
@@ -236,7 +237,7 @@ async function upload(iii: III, file: Blob, name: string): Promise<void> {
     $('hash-verdict').className = match ? 'verdict-ok' : 'verdict-bad';
   } catch (error) {
     const e = describeError(error);
-    $('hash-verdict').textContent = `✗ ${e.name}${e.code ? ` [${e.code}]` : ''}: ${e.message}`;
+    $('hash-verdict').textContent = `✗ ${e.name}: ${e.message}`;
     $('hash-verdict').className = 'verdict-bad';
   }
 }

@@ -16,7 +16,7 @@ export function onFunctionRejected(ctx: RefusalsContext, frame: RegistrationReje
   const owner = frame.owner_worker_id ? `worker ${frame.owner_worker_id}` : 'the engine (reserved engine:: prefix)';
   const error = new RegistrationRejectedError({
     code: frame.code,
-    message: `${frame.code}: function "${fid}" in namespace "${frame.namespace}" is already owned by ${owner}`,
+    message: `function "${fid}" in namespace "${frame.namespace}" is already owned by ${owner}`,
     function_id: fid,
     namespace: frame.namespace,
     owner_worker_id: frame.owner_worker_id,

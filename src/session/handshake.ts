@@ -77,7 +77,7 @@ export class Handshake {
     if (!frame.error) return undefined;
     return new IIIInvocationError({
       code: frame.error.code,
-      message: `worker announcement refused: ${frame.error.code}: ${frame.error.message}`,
+      message: `worker announcement refused: ${frame.error.message}`,
       function_id: ANNOUNCE_FUNCTION,
     });
   }

@@ -174,7 +174,7 @@ describe('an exception with a custom code', () => {
     expect(error).toBeInstanceOf(IIIInvocationError);
     // The Python SDK answers every handler exception with invocation_failed and str(exception),
     // which for its InvocationError is "<code>: <message>".
-    expect(error).toMatchObject({ code: 'invocation_failed', message: 'OUT_OF_STOCK: no widgets left' });
+    expect(error).toMatchObject({ code: 'invocation_failed', message: 'invocation_failed: OUT_OF_STOCK: no widgets left' });
     expect((error as IIIInvocationError).stacktrace).toMatch(/InvocationError: OUT_OF_STOCK: no widgets left/);
   });
 

@@ -424,7 +424,7 @@ describe('client: inbound frames', () => {
     last().receive({ type: 'triggerregistrationresult', id: trig.id, trigger_type: 'http', function_id: 'f', error: { code: 'trigger_registration_failed', message: 'api_path is required' } });
     // Refusals are recorded as the frame arrives (registration/refusals.ts).
     await vi.waitFor(() => expect(trig.error).toBeDefined());
-    expect(trig.error).toMatchObject({ code: 'trigger_registration_failed', message: 'api_path is required' });
+    expect(trig.error).toMatchObject({ code: 'trigger_registration_failed', message: 'trigger_registration_failed: api_path is required' });
     expect(events).toHaveLength(1);
     await client.shutdown();
   });
