@@ -61,3 +61,18 @@ export class Logger {
     else sink[level](`${this.#prefix} ${message}`, data);
   }
 }
+
+/**
+ * The forward of a client's logger: each record as a void `engine::log::<level>` call (§5)
+ * with the worker's name as `service_name`, handed to `send`.
+ */
+export function toEngine(
+  serviceName: string,
+  send: (request: { function_id: string; payload: Record<string, unknown>; action: { type: 'void' } }) => void,
+): LogForwarder {
+  return (level, message, data) => {
+    const payload: Record<string, unknown> = { message, service_name: serviceName };
+    if (data !== undefined) payload.data = data;
+    send({ function_id: `engine::log::${level}`, payload, action: { type: 'void' } });
+  };
+}

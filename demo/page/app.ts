@@ -218,7 +218,7 @@ async function upload(iii: III, file: Blob, name: string): Promise<void> {
   try {
     const channel = await iii.createChannel(16);
     // The Node worker reads the channel while the tab writes the file into it.
-    const hashing = iii.trigger<{ sha256: string; bytes: number }>({
+    const hashing = iii.trigger<unknown, { sha256: string; bytes: number }>({
       function_id: 'backend::upload::sha256',
       payload: { input: channel.readerRef, name, size: file.size },
       timeoutMs: 60_000,

@@ -135,7 +135,7 @@ describe('client: every request settles', () => {
     const { client, last } = setup({ namespace: 'orders' });
     connect(last());
     void client.trigger({ function_id: 'a', action: TriggerAction.Void() });
-    void client.trigger({ function_id: 'engine::functions::list', action: TriggerAction.Void() });
+    void client.trigger({ function_id: 'engine::functions::list', payload: {}, action: TriggerAction.Void() });
     void client.trigger({ function_id: 'b', namespace: 'other', action: TriggerAction.Void() });
     const ns = last().frames.slice(1).map((f) => f.namespace);
     expect(ns).toEqual(['orders', 'default', 'other']);
