@@ -39,7 +39,8 @@ export function onTriggerRefused(ctx: RefusalsContext, frame: TriggerRegistratio
     entry.error = error;
     notify(ctx, entry.errorListeners, error);
   }
-  ctx.diag.warn(`trigger ${frame.id} (${frame.trigger_type} → ${frame.function_id}) refused: ${code}: ${message}`);
+  // An error, not a warning: the binding will never fire until the cause is fixed.
+  ctx.diag.error(`trigger ${frame.id} (${frame.trigger_type} → ${frame.function_id}) refused: ${code}: ${message}`);
   ctx.events.emit('trigger-failed', { id: frame.id, trigger_type: frame.trigger_type, function_id: frame.function_id, error });
 }
 

@@ -428,6 +428,29 @@ describe('client: inbound frames', () => {
     expect(events).toHaveLength(1);
     await client.shutdown();
   });
+
+  it('a refused binding is logged as an error naming the binding, its type and the reason', async () => {
+    const logged: unknown[][] = [];
+    const sink = { debug() {}, info() {}, warn: (...a: unknown[]) => logged.push(['warn', ...a]), error: (...a: unknown[]) => logged.push(['error', ...a]) };
+    const fake = fakePlatform({ console: sink });
+    const client = new III(fake.platform, 'ws://engine.test:1/', { workerName: 'unit', heartbeat: false });
+    const trig = client.registerTrigger({ type: 'http', function_id: 'f', config: {} });
+    connect(fake.last());
+    fake.last().receive({ type: 'triggerregistrationresult', id: trig.id, trigger_type: 'http', function_id: 'f', error: { code: 'trigger_type_not_found', message: 'run: iii worker add iii-http' } });
+    await vi.waitFor(() => expect(logged).toHaveLength(1));
+    expect(logged[0]![0]).toBe('error');
+    expect(String(logged[0]![1])).toMatch(new RegExp(`${trig.id}.*http.*iii worker add iii-http`));
+    await client.shutdown();
+  });
+
+  it('registerTrigger takes trigger_type, the wire\'s name, for type', async () => {
+    const { client, last } = setup();
+    const trig = client.registerTrigger({ trigger_type: 'cron', function_id: 'f', config: {} } as never);
+    connect(last());
+    expect(last().frames.at(-1)).toMatchObject({ type: 'registertrigger', id: (trig as { id: string }).id, trigger_type: 'cron' });
+    expect(() => client.registerTrigger({ function_id: 'f' } as never)).toThrow(/trigger type must be a non-empty string/);
+    await client.shutdown();
+  });
 });
 
 describe('client: options and input checks', () => {
