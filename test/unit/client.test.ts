@@ -45,6 +45,7 @@ describe('client: opening sequence', () => {
       invocation_id: expect.stringMatching(/^[0-9a-f-]{36}$/),
       function_id: 'engine::workers::register',
       data: { runtime: 'fake', version: expect.any(String), name: 'unit', description: 'd', os: 'fake-os', pid: 42, isolation: null, namespace: 'ns1' },
+      namespace: 'default',
     });
     expect(announce).not.toHaveProperty('action');
     void client.shutdown();
@@ -134,6 +135,8 @@ describe('client: every request settles', () => {
   it('namespace rules of §3.8', async () => {
     const { client, last } = setup({ namespace: 'orders' });
     connect(last());
+    // The announce is an engine builtin too: in `default`, the worker's namespace in its data.
+    expect(announceOf(last())).toMatchObject({ namespace: 'default', data: { namespace: 'orders' } });
     void client.trigger({ function_id: 'a', action: TriggerAction.Void() });
     void client.trigger({ function_id: 'engine::functions::list', payload: {}, action: TriggerAction.Void() });
     void client.trigger({ function_id: 'b', namespace: 'other', action: TriggerAction.Void() });
