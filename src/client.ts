@@ -6,7 +6,7 @@
  */
 import type { IIIInvocationError } from './errors.js';
 import { Emitter, type ConnectionStateListener, type IIIConnectionState, type IIIEvents } from './events.js';
-import type { CallerInput, CallOutput, CallRequest, HandlerInput } from './function-registry.js';
+import type { CallerInput, CallRequest, CallResult, HandlerInput } from './function-registry.js';
 import type { FunctionInfo, ListFunctionsOptions, ListTriggersOptions, TriggerInfo, WorkerInfo } from './info.js';
 import { lazily } from './lazy.js';
 import { Logger, toEngine } from './logger.js';
@@ -14,7 +14,7 @@ import { resolveOptions, type InitOptions, type ResolvedOptions } from './option
 import type { Platform } from './platform.js';
 import { reporter, Routes } from './routes.js';
 import type { AnySchema } from './schema.js';
-import type { EnqueueResult, FunctionHandler, FunctionRef, HttpInvocationConfig, RegisterFunctionOptions } from './types.js';
+import type { FunctionHandler, FunctionRef, HttpInvocationConfig, RegisterFunctionOptions, TriggerAction } from './types.js';
 import type { RegisterTriggerInput, RegisterTriggerTypeInput, Trigger, TriggerHandler, TriggerRequest, TriggerTypeRef } from './types.js';
 import { Calls, Serving } from './calls/index.js';
 import { containsChannelRef, materializeChannelRefs } from './channels/materialize.js';
@@ -28,8 +28,6 @@ export type { JsonValue } from './types.js';
 
 /** The decoders of the engine's listings (§5), loaded by the first listing: most pages never list. */
 const infos = lazily(() => import('./info.js'));
-
-type Enqueue = { type: 'enqueue'; queue: string };
 
 export class III {
   /** Sends `engine::log::*` and mirrors to the console. */
@@ -246,11 +244,10 @@ export class III {
    * checked and the result inferred; else `trigger<TInput, TOutput>` as in `iii-sdk`, `unknown`
    * without type arguments.
    */
-  trigger<TInput = unknown, TOutput = unknown, const Id extends string = string>(request: CallRequest<Id, TInput> & { action: { type: 'void' } }): Promise<undefined>;
-  trigger<TInput = unknown, TOutput = unknown, const Id extends string = string>(request: CallRequest<Id, TInput> & { action: Enqueue }): Promise<EnqueueResult>;
-  trigger<TInput = unknown, TOutput = unknown, const Id extends string = string>(request: CallRequest<Id, TInput>): Promise<CallOutput<Id, TOutput>>;
-  trigger(request: TriggerRequest): Promise<unknown> {
-    return this.#calls.trigger(request);
+  trigger<TInput = unknown, TOutput = unknown, const Id extends string = string, A extends TriggerAction | undefined = TriggerAction | undefined>(
+    request: CallRequest<Id, TInput> & { action?: A },
+  ): Promise<CallResult<Id, TOutput, A>> {
+    return this.#calls.trigger(request as TriggerRequest) as Promise<CallResult<Id, TOutput, A>>;
   }
 
   /**

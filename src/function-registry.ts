@@ -23,7 +23,7 @@
 import type * as v from 'valibot';
 import type { IIIEngineFunctions } from './builtins.js';
 import type { AnySchema } from './schema.js';
-import type { FunctionRef, TriggerRequest } from './types.js';
+import type { EnqueueResult, FunctionRef, TriggerRequest } from './types.js';
 
 /**
  * The functions you call, by id: augment it (see above). Each entry is a
@@ -66,6 +66,18 @@ export type CallRequest<Id extends string, TInput> = [Id] extends [KnownFunction
 
 /** What a call to `Id` resolves to: the registry's output for a known id, else `TOutput`. */
 export type CallOutput<Id extends string, TOutput> = [Id] extends [KnownFunctionId] ? FunctionOutput<Id> : TOutput;
+
+/**
+ * What `trigger()` resolves to for action `A`: `undefined` for `TriggerAction.Void()`, an
+ * `EnqueueResult` for `TriggerAction.Enqueue()`, else the call's output. `A` is inferred from the
+ * request; given type arguments leave it at its default, and the result is the output, as in
+ * `iii-sdk`.
+ */
+export type CallResult<Id extends string, TOutput, A> = [A] extends [{ type: 'void' }]
+  ? undefined
+  : [A] extends [{ type: 'enqueue' }]
+    ? EnqueueResult
+    : CallOutput<Id, TOutput>;
 
 /**
  * The `data` a handler gets: the valibot schema's output, else `TInput` (the handler's own

@@ -29,6 +29,7 @@ export type {
   FunctionOutput,
   CallRequest,
   CallOutput,
+  CallResult,
   HandlerInput,
   CallerInput,
 } from './function-registry.js';
