@@ -30,7 +30,6 @@ import type { EnqueueResult, FunctionRef, TriggerRequest } from './types.js';
  * {@link FunctionSignature} (`{ input; output }`) or the type of a {@link FunctionRef} that
  * `registerFunction` returned (`typeof ref`).
  */
-// eslint-disable-next-line @typescript-eslint/no-empty-interface
 export interface IIIFunctions {}
 
 /** One entry of the registry: what the caller sends and what the call resolves to. */

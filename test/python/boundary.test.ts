@@ -181,15 +181,15 @@ describe('an exception with a custom code', () => {
   it('thrown here: the Python caller gets InvocationError invocation_failed with the message', async () => {
     const seen = await callPython<any>(ts, py, 'call', { function_id: fn.custom, payload: { code: 'OUT_OF_STOCK', message: 'no widgets left' } });
     expect(seen.ok).toBe(false);
-    expect(seen.error).toMatchObject({ type: 'InvocationError', code: 'invocation_failed', message: 'no widgets left', function_id: fn.custom });
+    // The thrown error's message is "<code>: <message>" (errors.ts), which is what travels.
+    expect(seen.error).toMatchObject({ type: 'InvocationError', code: 'invocation_failed', message: 'OUT_OF_STOCK: no widgets left', function_id: fn.custom });
   });
 
   // This SDK answers every handler failure with `invocation_failed` and the error's message
-  // (src/client/inbound.ts), so the code an IIIInvocationError was thrown with never leaves the
-  // worker: a Python caller cannot tell OUT_OF_STOCK from any other failure (the Python SDK at
-  // least keeps it in the message, see above). ErrorBody.code is free text on the wire (§2.1,
-  // §3.4), so nothing stops the SDK from sending it. Fails until this SDK forwards the code.
-  it.fails('[known divergence of this SDK] thrown here: the custom code reaches the Python caller', async () => {
+  // (calls/serving.ts). An IIIInvocationError's message starts with its code ("<code>: <message>",
+  // as the official SDKs write it), so the code reaches the caller in the message, as it does
+  // from a Python handler (above). It was a known divergence while the message left the code out.
+  it('thrown here: the custom code reaches the Python caller', async () => {
     const seen = await callPython<any>(ts, py, 'call', { function_id: fn.custom, payload: { code: 'OUT_OF_STOCK', message: 'no widgets left' } });
     expect(seen.ok).toBe(false);
     expect(`${seen.error.code} ${seen.error.message}`).toContain('OUT_OF_STOCK');
