@@ -160,29 +160,36 @@ const builds = Object.entries(entries).map(([name, { external: ext }], index) =>
       : [{ dir: `dist/${name}`, entryFileNames: 'index.js', chunkFileNames: '[name]-[hash].js', format: 'es', banner }],
 }));
 
-// One declaration file for every entry: they all export the same public surface.
-// The .d.cts copy types the CommonJS node entry (written by the plugin below).
-const declarations = {
-  input: 'platform/web/types.ts',
-  external: external([...dependencies, ...nodeOnly], true),
-  plugins: [
-    runtimeNeutralCore(),
-    dts({ tsconfig: path.join(root, 'tsconfig.json'), compilerOptions: { noEmit: false } }),
-    {
-      name: 'iii-dcts-copy',
-      generateBundle(_options, bundle) {
-        const main = bundle['index.d.ts'];
-        if (main && main.type === 'chunk') {
-          this.emitFile({ type: 'asset', fileName: 'index.d.cts', source: main.code });
-        }
-      },
-    },
-  ],
-  output: { dir: 'dist', entryFileNames: 'index.d.ts', format: 'es' },
+// Declarations per entry, so that types match what each entry exports at run time
+// (`import { createBrowserPlatform }` does not type-check where the node entry loads):
+// dist/<entry>/index.d.ts for each runtime, and dist/index.d.ts, the portable surface (no
+// platform factory) for TypeScript setups that match no runtime condition (package.json
+// `exports`). They share one chunk (dist/types/), so `declare module 'iii-isomorphic'`
+// augments the same `IIIFunctions` whichever file a program resolves. The CommonJS node entry
+// gets a self-contained dist/node/index.d.cts: a .d.cts importing an ES chunk would be read as
+// CommonJS requiring ESM.
+const declarationInputs = {
+  index: 'platform/web/types.ts',
+  ...Object.fromEntries(Object.keys(entries).map((name) => [`${name}/index`, `platform/${name}/index.ts`])),
 };
+const dtsPlugin = () => dts({ tsconfig: path.join(root, 'tsconfig.json'), compilerOptions: { noEmit: false } });
+const declarations = [
+  {
+    input: declarationInputs,
+    external: external([...dependencies, ...nodeOnly], true),
+    plugins: [runtimeNeutralCore(), dtsPlugin()],
+    output: { dir: 'dist', entryFileNames: '[name].d.ts', chunkFileNames: 'types/[name]-[hash].d.ts', format: 'es' },
+  },
+  {
+    input: 'platform/node/index.ts',
+    external: external([...dependencies, ...nodeOnly], true),
+    plugins: [runtimeNeutralCore(), dtsPlugin()],
+    output: { file: 'dist/node/index.d.cts', format: 'es' },
+  },
+];
 
 // III_BUILD_ENTRIES=browser,deno builds a subset (a quicker loop while editing one platform).
 const only = process.env.III_BUILD_ENTRIES?.split(',').filter(Boolean);
 export default only
   ? builds.filter((b) => only.some((n) => b.input === `platform/${n}/index.ts`))
-  : [...builds, declarations];
+  : [...builds, ...declarations];

@@ -7,27 +7,16 @@
 import { assertFunction } from './arguments.js';
 import type { IIIInvocationError } from './errors.js';
 import { Emitter, type ConnectionStateListener, type IIIConnectionState, type IIIEvents } from './events.js';
-import type { FunctionInfo, TriggerInfo, WorkerInfo } from './info.js';
+import type { CallerInput, CallRequest, CallResult, HandlerInput } from './function-registry.js';
+import type { FunctionInfo, ListFunctionsOptions, ListTriggersOptions, TriggerInfo, WorkerInfo } from './info.js';
 import { lazily } from './lazy.js';
-import { Logger } from './logger.js';
+import { Logger, toEngine } from './logger.js';
 import { resolveOptions, type InitOptions, type ResolvedOptions } from './options.js';
 import type { Platform } from './platform.js';
 import { reporter, Routes, sessionLink } from './routes.js';
 import type { AnySchema } from './schema.js';
-import type {
-  EnqueueResult,
-  FunctionHandler,
-  FunctionRef,
-  HttpInvocationConfig,
-  InputOf,
-  RegisterFunctionOptions,
-  RegisterTriggerInput,
-  RegisterTriggerTypeInput,
-  Trigger,
-  TriggerHandler,
-  TriggerRequest,
-  TriggerTypeRef,
-} from './types.js';
+import type { FunctionHandler, FunctionRef, HttpInvocationConfig, RegisterFunctionOptions, TriggerAction } from './types.js';
+import type { RegisterTriggerInput, RegisterTriggerTypeInput, Trigger, TriggerHandler, TriggerRequest, TriggerTypeRef } from './types.js';
 import { Calls, Serving } from './calls/index.js';
 import { containsChannelRef, materializeChannelRefs } from './channels/materialize.js';
 import { ChannelEnds, type Channel, type ClientDeps } from './channels/ends.js';
@@ -66,7 +55,6 @@ export class III {
     const outsideRequest = platform.bindRequest?.();
     this.#platform = platform;
     const sink = platform.console ?? globalThis.console;
-    this.logger = new Logger({ level: o.logLevel, console: sink, prefix: `[${o.workerName}]`, forward: (l, m, d) => this.#sendLog(l, m, d) });
     // SDK diagnostics: console only, never sent to the engine.
     const diag = new Logger({ level: o.logLevel, console: sink });
     for (const warning of o.warnings) diag.warn(warning);
@@ -74,6 +62,11 @@ export class III {
     const transport = o.WebSocket ? transportFromConstructor(o.WebSocket, platform.name) : platform.connect;
     const conn = (this.#conn = new Connection({ ...o, url: o.address, platform, transport }));
     const link = (this.#link = sessionLink(conn, outsideRequest));
+    // Each record also goes to the engine as a void `engine::log::<level>` call, until the client stops.
+    const forward = toEngine(o.workerName, (request) => {
+      if (!conn.isShutDown && !conn.fatal) void this.trigger(request).catch(() => {}); // an unencodable record is still on the console
+    });
+    this.logger = new Logger({ level: o.logLevel, console: sink, prefix: `[${o.workerName}]`, forward });
     const registry = new Registry();
     const report = reporter(this.#events);
     const channels = (this.#channels = new ChannelEnds(platform, o.address, deps));
@@ -110,6 +103,20 @@ export class III {
   /** The worker id the engine assigned to the current (or last) connection. */
   get workerId(): string | undefined {
     return this.#handshake.workerId;
+  }
+
+  /** `iii-sdk`'s name for {@link III.connectionState}. */
+  getConnectionState(): IIIConnectionState {
+    return this.#conn.state;
+  }
+
+  /**
+   * The engine address as given (argument, else env `III_URL`, else the default), not redacted:
+   * what `new ChannelReader(iii.getAddress(), ref)` needs. It may carry a credential (a `?token=`
+   * query, a password): do not log it.
+   */
+  getAddress(): string {
+    return this.#o.address;
   }
 
   /**
@@ -170,13 +177,16 @@ export class III {
    * `request_format`, every inbound payload is validated first (a failure answers the caller
    * `VALIDATION_FAILED` and the handler does not run) and `data` is typed by the schema.
    * An `HttpInvocationConfig` instead of a handler registers an HTTP-invoked function (§3.2).
+   * Without a schema, `data` is what the handler's annotation says, or `unknown`. The returned
+   * ref's type records what callers send and get back: `typeof ref` can be an entry of the
+   * function registry (`IIIFunctions`), which then types `trigger()` for this id.
    */
-  registerFunction<TSchema extends AnySchema | undefined = undefined, TOutput = unknown>(
-    id: string,
-    handler: FunctionHandler<InputOf<TSchema>, TOutput> | HttpInvocationConfig,
+  registerFunction<const Id extends string, TSchema extends AnySchema | undefined = undefined, TInput = unknown, TOutput = unknown>(
+    id: Id,
+    handler: FunctionHandler<HandlerInput<TSchema, TInput>, TOutput> | HttpInvocationConfig,
     options: RegisterFunctionOptions<TSchema> = {},
-  ): FunctionRef {
-    return this.#functions.registerFunction(id, handler as FunctionHandler | HttpInvocationConfig, options);
+  ): FunctionRef<Id, CallerInput<TSchema, TInput>, Awaited<TOutput>> {
+    return this.#functions.registerFunction(id, handler as FunctionHandler | HttpInvocationConfig, options) as FunctionRef<Id>;
   }
 
   /** Binds `function_id` to a trigger type; drop it with `trigger.unregister()`. */
@@ -229,12 +239,14 @@ export class III {
    * `TriggerAction.Enqueue({queue})` resolves an `EnqueueResult`. Every rejection is an
    * `IIIInvocationError` with a code, except an abort, which rejects with `signal.reason`.
    * Calls made while disconnected wait for the next connection; their timeout runs from now.
+   * For an id the function registry knows (`IIIFunctions`, the engine's built-ins) the payload is
+   * checked and the result inferred; else `trigger<TInput, TOutput>` as in `iii-sdk`, `unknown`
+   * without type arguments.
    */
-  trigger<TOutput = any, TInput = unknown>(request: TriggerRequest<TInput> & { action: { type: 'void' } }): Promise<undefined>;
-  trigger<TOutput = any, TInput = unknown>(request: TriggerRequest<TInput> & { action: { type: 'enqueue'; queue: string } }): Promise<EnqueueResult>;
-  trigger<TOutput = any, TInput = unknown>(request: TriggerRequest<TInput>): Promise<TOutput>;
-  trigger(request: TriggerRequest): Promise<unknown> {
-    return this.#calls.trigger(request);
+  trigger<TInput = unknown, TOutput = unknown, const Id extends string = string, A extends TriggerAction | undefined = TriggerAction | undefined>(
+    request: CallRequest<Id, TInput> & { action?: A },
+  ): Promise<CallResult<Id, TOutput, A>> {
+    return this.#calls.trigger(request as TriggerRequest) as Promise<CallResult<Id, TOutput, A>>;
   }
 
   /**
@@ -246,16 +258,20 @@ export class III {
     return this.#channels.create((request) => this.trigger(request), bufferSize);
   }
 
-  /** Functions registered on the engine (`engine::functions::list`, §5). */
-  async listFunctions(options: { include_internal?: boolean; prefix?: string; search?: string } = {}): Promise<FunctionInfo[]> {
-    const result = await this.trigger({ function_id: 'engine::functions::list', payload: { ...options } });
-    return infos((m) => m.toFunctionInfos(result));
+  /**
+   * Functions registered on the engine (`engine::functions::list`, §5), with their formats
+   * (`engine::functions::info`, one more call per 32 functions; `withFormats: false` skips it).
+   */
+  listFunctions(options: ListFunctionsOptions = {}): Promise<FunctionInfo[]> {
+    return infos((m) => m.listFunctions((r) => this.trigger(r), options));
   }
 
-  /** Trigger bindings (`engine::registered-triggers::list`, §5). */
-  async listTriggers(options: { include_internal?: boolean; trigger_type?: string; function_id?: string } = {}): Promise<TriggerInfo[]> {
-    const result = await this.trigger({ function_id: 'engine::registered-triggers::list', payload: { ...options } });
-    return infos((m) => m.toTriggerInfos(result));
+  /**
+   * Trigger bindings (`engine::registered-triggers::list`, §5). Their `metadata` only with
+   * `withMetadata: true`, which costs one more call per binding.
+   */
+  listTriggers(options: ListTriggersOptions = {}): Promise<TriggerInfo[]> {
+    return infos((m) => m.listTriggers((r) => this.trigger(r), options));
   }
 
   /** Connected workers (`engine::workers::list`, §5; workers that announced no pid are not listed). */
@@ -285,14 +301,5 @@ export class III {
   [Symbol.asyncDispose](): Promise<void> {
     return this.shutdown();
   }
-
-  /** The `logger`'s forward: a void `engine::log::<level>` call, dropped once the client stopped. */
-  #sendLog(level: string, msg: string, data: unknown): void {
-    if (this.#conn.isShutDown || this.#conn.fatal) return;
-    const payload: Record<string, unknown> = { message: msg, service_name: this.#o.workerName };
-    if (data !== undefined) payload.data = data;
-    void this.trigger({ function_id: `engine::log::${level}`, payload, action: { type: 'void' } }).catch(() => {
-      // A log line that cannot be encoded is still on the console; nothing else to do.
-    });
-  }
 }
+

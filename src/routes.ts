@@ -158,7 +158,7 @@ export class Routes {
     if (outcome.effect === 'handle') return onFunctionRejected(this.#p.registration, frame);
     const error = new RegistrationRejectedError({
       code: frame.code,
-      message: `${frame.code}: registration rejected for worker "${frame.worker_name ?? this.#p.options.workerName}" in namespace "${frame.namespace}" (already owned by worker ${frame.owner_worker_id})`,
+      message: `registration rejected for worker "${frame.worker_name ?? this.#p.options.workerName}" in namespace "${frame.namespace}" (already owned by worker ${frame.owner_worker_id})`,
       namespace: frame.namespace,
       owner_worker_id: frame.owner_worker_id,
       worker_name: frame.worker_name ?? undefined,
@@ -168,12 +168,13 @@ export class Routes {
   }
 
   #onAuthError(code: string, msg: string): void {
-    const error = new IIIInvocationError({ code: ErrorCode.AuthError, message: `${code}: ${msg}` });
+    // The engine sends this frame for AUTH_ERROR only (§3.4); a message names any other code it gives.
+    const error = new IIIInvocationError({ code: ErrorCode.AuthError, message: code === ErrorCode.AuthError ? msg : `${code}: ${msg}` });
     this.#diag.error(`the engine refused the credentials: ${msg}`);
     this.#events.emit('auth-error', error);
     const stop = this.#p.options.onAuthError === 'stop';
     this.#settle(stop ? OUTCOMES.authStop : OUTCOMES.authRetry, error, (functionId) =>
-      stop ? error : new IIIInvocationError({ code: ErrorCode.AuthError, message: error.message, function_id: functionId }),
+      stop ? error : new IIIInvocationError({ code: ErrorCode.AuthError, message: msg, function_id: functionId }),
     );
   }
 }

@@ -5,10 +5,10 @@
  */
 import { createClientFactory } from '../../src/public.js';
 import { readerFor, writerFor } from '../entry.js';
-import { createWorkersPlatform } from './platform.js';
+import { createWorkersPlatform, type WorkersPlatformOptions } from './platform.js';
 
 export * from '../../src/public.js';
-export { createWorkersPlatform };
+export { createWorkersPlatform, type WorkersPlatformOptions };
 
 // This entry's own channel classes, also passed to registerWorker below: a `new ChannelReader()`
 // opens its socket with this runtime's platform, and every end the client makes is an instance

@@ -100,7 +100,11 @@ export class Serving {
       const own = (err as { code?: unknown } | null)?.code;
       const code = typeof own === 'string' && own ? own : ErrorCode.InvocationFailed;
       const stacktrace = sendStackTraces && err instanceof Error ? err.stack : undefined;
-      this.#reply(id, frame, { error: { code, message: errorMessage(err), stacktrace } });
+      // An IIIInvocationError's message already starts "<code>: " (errors.ts); the body carries
+      // the code in its own field, so the caller would otherwise read it twice.
+      let message = errorMessage(err);
+      if (message.startsWith(`${code}: `)) message = message.slice(code.length + 2);
+      this.#reply(id, frame, { error: { code, message, stacktrace } });
     }
   }
 

@@ -49,8 +49,12 @@ import { channelUrl } from './url.js';
  */
 export class ChannelReader {
   readonly channelId: string;
-  /** Binary frames, one chunk per frame. Cancelling it closes the socket. */
-  readonly readable: ReadableStream<Uint8Array>;
+  /**
+   * Binary frames, one chunk per frame. Cancelling it closes the socket. Chunks are typed as
+   * backed by an `ArrayBuffer` (never a shared one), so that with the DOM lib
+   * `readable.pipeThrough(new TextDecoderStream())` type-checks (TS ≥ 5.7).
+   */
+  readonly readable: ReadableStream<Uint8Array<ArrayBuffer>>;
 
   /** Runs `use` on the reader's machinery, importing it the first time (see "Loading"). */
   readonly #core: <T>(use: (core: ReaderCore) => T | PromiseLike<T>) => Promise<T>;
@@ -61,7 +65,8 @@ export class ChannelReader {
     const url = channelUrl(engineWsBase, { ...ref, direction: 'read' });
     let controller!: ReadableStreamDefaultController<Uint8Array>;
     this.#core = lazily(() => import('./reader-core.js').then((m) => new m.ReaderCore(this.channelId, url, options, controller)));
-    this.readable = new ReadableStream<Uint8Array>(
+    // Frames arrive as ArrayBuffers or Node Buffers, which are backed by ArrayBuffers too.
+    this.readable = new ReadableStream<Uint8Array<ArrayBuffer>>(
       {
         start: (c) => {
           controller = c;

@@ -74,7 +74,8 @@ export class Functions {
     const { registry, link } = this.#ctx;
     link.assertUsable('registerTrigger');
     if (input === null || typeof input !== 'object') throw new TypeError('registerTrigger: expected an object');
-    notBlank('trigger type', input.type);
+    // `trigger_type`, the wire's and the listings' name, is accepted for `type` (iii-sdk passes it through).
+    const type = notBlank('trigger type', input.type ?? (input as { trigger_type?: unknown }).trigger_type);
     notBlank('function_id', input.function_id);
     optionalName('registerTrigger: namespace', input.namespace);
     optionalName('registerTrigger: trigger_namespace', input.trigger_namespace);
@@ -87,7 +88,7 @@ export class Functions {
       build: (): OutboundRegisterTriggerFrame => ({
         type: 'registertrigger',
         id,
-        trigger_type: input.type,
+        trigger_type: type,
         function_id: input.function_id,
         config: input.config === undefined ? null : input.config,
         metadata: input.metadata,
@@ -101,7 +102,7 @@ export class Functions {
       id,
       unregister: () => {
         if (forget(registry.triggers, entry, entry.errorListeners)) {
-          link.submit('call', encodeFrame({ type: 'unregistertrigger', id, trigger_type: input.type }));
+          link.submit('call', encodeFrame({ type: 'unregistertrigger', id, trigger_type: type }));
         }
       },
       get error() {

@@ -16,7 +16,7 @@ export function onFunctionRejected(ctx: RefusalsContext, frame: RegistrationReje
   const owner = frame.owner_worker_id ? `worker ${frame.owner_worker_id}` : 'the engine (reserved engine:: prefix)';
   const error = new RegistrationRejectedError({
     code: frame.code,
-    message: `${frame.code}: function "${fid}" in namespace "${frame.namespace}" is already owned by ${owner}`,
+    message: `function "${fid}" in namespace "${frame.namespace}" is already owned by ${owner}`,
     function_id: fid,
     namespace: frame.namespace,
     owner_worker_id: frame.owner_worker_id,
@@ -39,7 +39,8 @@ export function onTriggerRefused(ctx: RefusalsContext, frame: TriggerRegistratio
     entry.error = error;
     notify(ctx, entry.errorListeners, error);
   }
-  ctx.diag.warn(`trigger ${frame.id} (${frame.trigger_type} → ${frame.function_id}) refused: ${code}: ${message}`);
+  // An error, not a warning: the binding will never fire until the cause is fixed.
+  ctx.diag.error(`trigger ${frame.id} (${frame.trigger_type} → ${frame.function_id}) refused: ${code}: ${message}`);
   ctx.events.emit('trigger-failed', { id: frame.id, trigger_type: frame.trigger_type, function_id: frame.function_id, error });
 }
 

@@ -52,10 +52,10 @@ export class TriggerTypes {
       id: typeId,
       registerTrigger: (functionId, config, metadata) => api.registerTrigger({ type: typeId, function_id: functionId, config, metadata }),
       registerFunction: (functionId, fn, config, metadata) => {
-        const ref = api.registerFunction(functionId, fn);
+        const ref = api.registerFunction(functionId, fn as FunctionHandler);
         const trigger = api.registerTrigger({ type: typeId, function_id: functionId, config, metadata });
         return {
-          id: ref.id,
+          id: functionId,
           unregister: () => {
             trigger.unregister();
             ref.unregister();

@@ -77,7 +77,7 @@ export class Handshake {
     if (!frame.error) return undefined;
     return new IIIInvocationError({
       code: frame.error.code,
-      message: `worker announcement refused: ${frame.error.code}: ${frame.error.message}`,
+      message: `worker announcement refused: ${frame.error.message}`,
       function_id: ANNOUNCE_FUNCTION,
     });
   }
@@ -101,6 +101,8 @@ export class Handshake {
       pid: info.pid,
       namespace: this.#o.namespace,
     };
-    return { type: 'invokefunction', invocation_id: invocationId, function_id: ANNOUNCE_FUNCTION, data };
+    // An engine builtin lives in `default`, whatever the worker's namespace (§3.8), said as every
+    // engine:: call says it (calls/outbound.ts).
+    return { type: 'invokefunction', invocation_id: invocationId, function_id: ANNOUNCE_FUNCTION, data, namespace: 'default' };
   }
 }

@@ -50,6 +50,16 @@ describe('item 11: handler errors', () => {
     expect(codeOf(numeric)).toBe(CODE.InvocationFailed);
   });
 
+  it('an IIIInvocationError re-thrown by a handler reaches its caller as it was, code not repeated', { timeout: 15_000 }, async () => {
+    const { server, caller } = await setup();
+    // A handler that calls another function and lets its failure through.
+    server.registerFunction('faults::err::relay', () => server.trigger({ function_id: 'faults::err::coded', payload: {} }));
+    await registered(caller, 'faults::err::relay');
+    const err = await rejection(caller.trigger({ function_id: 'faults::err::relay', payload: {} }), 5000);
+    expect(codeOf(err)).toBe('CARD_DECLINED');
+    expect(err.message).toBe('CARD_DECLINED: card declined');
+  });
+
   it('by default no stack trace reaches the caller', { timeout: 15_000 }, async () => {
     const { caller } = await setup();
     for (const id of ['faults::err::coded', 'faults::err::plain']) {

@@ -101,7 +101,7 @@ describe('registerFunction + trigger', () => {
     await registered(a, 't::boom');
     const err = await rejection(a.trigger({ function_id: 't::boom', payload: {} }));
     expect(err).toBeInstanceOf(IIIInvocationError);
-    expect(err).toMatchObject({ code: 'invocation_failed', message: 'kaboom', function_id: 't::boom' });
+    expect(err).toMatchObject({ code: 'invocation_failed', message: 'invocation_failed: kaboom', function_id: 't::boom' });
     // The stack stays on the worker unless sendStackTraces (issue 10 item 11; it used to travel).
     expect(err.stacktrace).toBeUndefined();
     const b = worker(e.url, { sendStackTraces: true });

@@ -69,10 +69,10 @@ describe('a payload Python cannot decode', () => {
   it('a payload over 1 MiB: iii-sdk < 0.24.6 drops its socket (invocation_stopped at once, then it reconnects); later releases take it', async () => {
     const peer = await fragilePeer();
     // Just under the limit goes through.
-    const under = await ts.trigger<{ echo: { text: string } }>({ function_id: peer.fn('echo'), payload: { text: 'z'.repeat(MIB - 4096) }, timeoutMs: 15_000 });
+    const under = await ts.trigger<unknown, { echo: { text: string } }>({ function_id: peer.fn('echo'), payload: { text: 'z'.repeat(MIB - 4096) }, timeoutMs: 15_000 });
     expect(under.echo.text.length).toBe(MIB - 4096);
     const started = Date.now();
-    const outcome = await ts.trigger<{ echo: { text: string } }>({ function_id: peer.fn('echo'), payload: { text: 'z'.repeat(2 * MIB) }, timeoutMs: 15_000 }).catch((e: unknown) => e);
+    const outcome = await ts.trigger<unknown, { echo: { text: string } }>({ function_id: peer.fn('echo'), payload: { text: 'z'.repeat(2 * MIB) }, timeoutMs: 15_000 }).catch((e: unknown) => e);
     if (sdkAtLeast(peer.sdk, '0.24.6')) {
       expect((outcome as { echo: { text: string } }).echo.text.length).toBe(2 * MIB);
       return;
@@ -153,7 +153,7 @@ describe('a result the engine cannot take', () => {
     `${refGap ? '[known gap of the reference engine] ' : ''}a 20 MiB result from Python: 0.23 loses its socket (invocation_stopped), 0.24.6 answers payload_too_large, 0.25 fragments it (delivered by engine 0.23)`,
     async () => {
       const peer = await fragilePeer();
-      const outcome = await ts.trigger<{ text: string }>({ function_id: peer.fn('big_result'), payload: { chars: 20 * MIB }, timeoutMs: 20_000 }).catch((e: unknown) => e);
+      const outcome = await ts.trigger<unknown, { text: string }>({ function_id: peer.fn('big_result'), payload: { chars: 20 * MIB }, timeoutMs: 20_000 }).catch((e: unknown) => e);
       if (sdkAtLeast(peer.sdk, '0.25.0')) {
         expect((outcome as { text: string }).text?.length).toBe(20 * MIB);
       } else if (sdkAtLeast(peer.sdk, '0.24.6')) {
@@ -174,7 +174,7 @@ describe('an exception with a custom code', () => {
     expect(error).toBeInstanceOf(IIIInvocationError);
     // The Python SDK answers every handler exception with invocation_failed and str(exception),
     // which for its InvocationError is "<code>: <message>".
-    expect(error).toMatchObject({ code: 'invocation_failed', message: 'OUT_OF_STOCK: no widgets left' });
+    expect(error).toMatchObject({ code: 'invocation_failed', message: 'invocation_failed: OUT_OF_STOCK: no widgets left' });
     expect((error as IIIInvocationError).stacktrace).toMatch(/InvocationError: OUT_OF_STOCK: no widgets left/);
   });
 

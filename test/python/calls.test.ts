@@ -62,7 +62,7 @@ describe('this SDK calls Python', () => {
   it('gets a Python exception as IIIInvocationError invocation_failed, with its message and a Python traceback', async () => {
     const error = await callPython(ts, py, 'fail', { message: 'python says no' }).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(IIIInvocationError);
-    expect(error).toMatchObject({ code: 'invocation_failed', message: 'python says no', function_id: py.fn('fail') });
+    expect(error).toMatchObject({ code: 'invocation_failed', message: 'invocation_failed: python says no', function_id: py.fn('fail') });
     expect((error as IIIInvocationError).stacktrace).toMatch(/Traceback[\s\S]*ValueError: python says no/);
   });
 

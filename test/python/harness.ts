@@ -228,7 +228,7 @@ export async function listed(caller: III, ids: string[], ms = 10_000): Promise<v
 
 /** Calls one of the peer's functions from `caller` and returns its result. */
 export function callPython<T = any>(caller: III, peer: PythonPeer, name: string, payload: unknown, timeoutMs = 15_000): Promise<T> {
-  return caller.trigger<T>({ function_id: peer.fn(name), payload, timeoutMs });
+  return caller.trigger<unknown, T>({ function_id: peer.fn(name), payload, timeoutMs });
 }
 
 export async function cleanup(): Promise<void> {

@@ -45,6 +45,7 @@ describe('client: opening sequence', () => {
       invocation_id: expect.stringMatching(/^[0-9a-f-]{36}$/),
       function_id: 'engine::workers::register',
       data: { runtime: 'fake', version: expect.any(String), name: 'unit', description: 'd', os: 'fake-os', pid: 42, isolation: null, namespace: 'ns1' },
+      namespace: 'default',
     });
     expect(announce).not.toHaveProperty('action');
     void client.shutdown();
@@ -136,8 +137,10 @@ describe('client: every request settles', () => {
   it('namespace rules of §3.8', async () => {
     const { client, last } = setup({ namespace: 'orders' });
     connect(last());
+    // The announce is an engine builtin too: in `default`, the worker's namespace in its data.
+    expect(announceOf(last())).toMatchObject({ namespace: 'default', data: { namespace: 'orders' } });
     void client.trigger({ function_id: 'a', action: TriggerAction.Void() });
-    void client.trigger({ function_id: 'engine::functions::list', action: TriggerAction.Void() });
+    void client.trigger({ function_id: 'engine::functions::list', payload: {}, action: TriggerAction.Void() });
     void client.trigger({ function_id: 'b', namespace: 'other', action: TriggerAction.Void() });
     const ns = last().frames.slice(1).map((f) => f.namespace);
     expect(ns).toEqual(['orders', 'default', 'other']);
@@ -435,8 +438,31 @@ describe('client: inbound frames', () => {
     last().receive({ type: 'triggerregistrationresult', id: trig.id, trigger_type: 'http', function_id: 'f', error: { code: 'trigger_registration_failed', message: 'api_path is required' } });
     // Refusals are recorded as the frame arrives (registration/refusals.ts).
     await vi.waitFor(() => expect(trig.error).toBeDefined());
-    expect(trig.error).toMatchObject({ code: 'trigger_registration_failed', message: 'api_path is required' });
+    expect(trig.error).toMatchObject({ code: 'trigger_registration_failed', message: 'trigger_registration_failed: api_path is required' });
     expect(events).toHaveLength(1);
+    await client.shutdown();
+  });
+
+  it('a refused binding is logged as an error naming the binding, its type and the reason', async () => {
+    const logged: unknown[][] = [];
+    const sink = { debug() {}, info() {}, warn: (...a: unknown[]) => logged.push(['warn', ...a]), error: (...a: unknown[]) => logged.push(['error', ...a]) };
+    const fake = fakePlatform({ console: sink });
+    const client = new III(fake.platform, 'ws://engine.test:1/', { workerName: 'unit', heartbeat: false });
+    const trig = client.registerTrigger({ type: 'http', function_id: 'f', config: {} });
+    connect(fake.last());
+    fake.last().receive({ type: 'triggerregistrationresult', id: trig.id, trigger_type: 'http', function_id: 'f', error: { code: 'trigger_type_not_found', message: 'run: iii worker add iii-http' } });
+    await vi.waitFor(() => expect(logged).toHaveLength(1));
+    expect(logged[0]![0]).toBe('error');
+    expect(String(logged[0]![1])).toMatch(new RegExp(`${trig.id}.*http.*iii worker add iii-http`));
+    await client.shutdown();
+  });
+
+  it('registerTrigger takes trigger_type, the wire\'s name, for type', async () => {
+    const { client, last } = setup();
+    const trig = client.registerTrigger({ trigger_type: 'cron', function_id: 'f', config: {} } as never);
+    connect(last());
+    expect(last().frames.at(-1)).toMatchObject({ type: 'registertrigger', id: (trig as { id: string }).id, trigger_type: 'cron' });
+    expect(() => client.registerTrigger({ function_id: 'f' } as never)).toThrow(/trigger type must be a non-empty string/);
     await client.shutdown();
   });
 });
