@@ -48,6 +48,7 @@ export class WorkerConnection {
   private processing = false;
   private stopped = false;
   private dispatch: Dispatch | undefined;
+  private onHandlerError: (e: unknown) => void = () => undefined;
   private readonly engineClose: (code?: number) => void;
   private ended = false;
   private endQueued = false;
@@ -107,9 +108,10 @@ export class WorkerConnection {
     for (const fn of this.endListeners.splice(0)) fn();
   }
 
-  /** Start reading frames (after auth and `workerregistered`). */
-  startReading(dispatch: Dispatch): void {
+  /** Start reading frames (after auth and `workerregistered`); `onError` hears handler failures. */
+  startReading(dispatch: Dispatch, onError: (e: unknown) => void): void {
     this.dispatch = dispatch;
+    this.onHandlerError = onError;
     this.reading = true;
     void this.pump();
   }
@@ -130,12 +132,14 @@ export class WorkerConnection {
           this.markEnded();
           break;
         }
-        const frame = this.decode(item.data, item.isBinary);
-        if (frame === undefined) continue; // §3.14: dropped silently, connection kept
+        // The connection's error boundary: nothing a frame causes, in decoding or handling,
+        // may end the read loop or the process (§3.14: dropped, connection kept).
         try {
+          const frame = this.decode(item.data, item.isBinary);
+          if (frame === undefined) continue; // §3.14: dropped silently, connection kept
           await this.dispatch(this, frame);
-        } catch {
-          // a handler bug must not kill the read loop
+        } catch (e) {
+          this.onHandlerError(e);
         }
       }
     } finally {

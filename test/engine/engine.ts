@@ -115,7 +115,10 @@ export class Engine {
     }, this.settings.registrationGraceMs);
     conn.send({ type: 'workerregistered', worker_id: conn.id, reattach_token: conn.reattachToken });
     this.fireWorkersAvailable({ event: 'worker_connected', worker_id: conn.id });
-    conn.startReading((c, f) => this.dispatch(c, f));
+    conn.startReading(
+      (c, f) => this.dispatch(c, f),
+      (e) => this.log('error', 'a frame handler failed; the frame is dropped', String(e)),
+    );
   }
 
   /** Telemetry connection on `/otel`: same auth, never a worker (§1.1). */

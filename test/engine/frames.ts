@@ -178,8 +178,12 @@ function optInvocation(o: Obj): HttpInvocationRef | undefined {
   return ref;
 }
 
-/** Known fields per variant: a repeated `type` or known field makes the frame undecodable (§8 item 14). */
-const KNOWN_FIELDS: Record<string, string[]> = {
+/**
+ * Known fields per variant: a repeated `type` or known field makes the frame undecodable
+ * (§8 item 14). A Map, not an object literal: `"constructor"` or `"__proto__"` must be unknown
+ * types like any other (§2.1), not names inherited from Object.prototype.
+ */
+const KNOWN_FIELDS = new Map<string, readonly string[]>(Object.entries({
   registerfunction: ['id', 'description', 'request_format', 'response_format', 'metadata', 'invocation'],
   unregisterfunction: ['id'],
   invokefunction: ['invocation_id', 'function_id', 'data', 'traceparent', 'baggage', 'action', 'metadata', 'namespace'],
@@ -194,7 +198,7 @@ const KNOWN_FIELDS: Record<string, string[]> = {
   pong: [],
   workerregistered: ['worker_id', 'reattach_token'],
   registrationrejected: ['code', 'namespace', 'worker_name', 'function_id', 'owner_worker_id'],
-};
+}));
 
 /**
  * Returns the keys of the top-level JSON object in `text`, in order, including repeats
@@ -227,7 +231,7 @@ export function topLevelKeys(text: string): string[] {
 }
 
 function hasDuplicateKnownKey(text: string, type: string): boolean {
-  const names = ['type', ...(KNOWN_FIELDS[type] ?? [])];
+  const names = ['type', ...(KNOWN_FIELDS.get(type) ?? [])];
   // Fast path: when every known key's quoted name occurs once in the text, nothing can repeat.
   if (names.every((k) => text.indexOf(`"${k}"`) === text.lastIndexOf(`"${k}"`))) return false;
   const known = new Set(names);
@@ -251,7 +255,7 @@ export function decodeFrame(text: string): InboundFrame | undefined {
   }
   if (!isObj(raw) || typeof raw.type !== 'string') return undefined;
   const type = raw.type;
-  if (!(type in KNOWN_FIELDS)) return undefined; // unknown type, incl. `unregistertriggertype` (§7 item 1)
+  if (!KNOWN_FIELDS.has(type)) return undefined; // unknown type, incl. `unregistertriggertype` (§7 item 1)
   try {
     if (hasDuplicateKnownKey(text, type)) return undefined;
     return decodeVariant(type, raw);

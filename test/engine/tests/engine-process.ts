@@ -1,0 +1,86 @@
+// The reference engine as a child process started through its CLI, for the tests where the
+// engine dying must be observable (an in-process engine would take the test runner down with it)
+// and where its memory is measured on its own (RSS of that process only).
+import { spawn, type ChildProcess } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { withTimeout } from './raw-client';
+
+const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
+/** The engine CLI; `--import tsx` keeps it one process (the tsx CLI would add a wrapper process). */
+export const ENGINE_CLI = ['--import', 'tsx', 'test/engine/cli.ts'];
+
+const READY = /^iii reference engine listening on (ws:\/\/\S+)$/;
+
+export interface EngineProcess {
+  readonly url: string;
+  readonly child: ChildProcess;
+  /** Exit code/signal once the process has ended; undefined while it runs. */
+  readonly exited: { code: number | null; signal: NodeJS.Signals | null } | undefined;
+  /** Everything the engine wrote to stderr (its crash report, when it crashes). */
+  readonly stderr: () => string;
+  /** Resident set size of the engine process, in MiB. */
+  rssMiB(): number;
+  /** SIGTERM, then SIGKILL after 3 s; resolves once the process has gone. */
+  stop(): Promise<void>;
+}
+
+function rssKiB(pid: number): number {
+  if (process.platform === 'linux') {
+    const m = /^VmRSS:\s+(\d+)\s+kB$/m.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+    if (m) return Number(m[1]);
+  }
+  return Number(execFileSync('ps', ['-o', 'rss=', '-p', String(pid)], { encoding: 'utf8' }).trim());
+}
+
+/** Starts the engine CLI on an ephemeral port and resolves once it printed its ready line. */
+export async function spawnEngine(extraArgs: string[] = [], extraNodeArgs: string[] = []): Promise<EngineProcess> {
+  const child = spawn(process.execPath, [...extraNodeArgs, ...ENGINE_CLI, '--port', '0', ...extraArgs], {
+    cwd: ROOT,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let exited: EngineProcess['exited'];
+  let err = '';
+  child.stderr!.on('data', (d: Buffer) => {
+    err += d.toString();
+  });
+  const gone = new Promise<void>((resolve) =>
+    child.once('exit', (code, signal) => {
+      exited = { code, signal };
+      resolve();
+    }),
+  );
+  const url = await withTimeout(
+    new Promise<string>((resolve, reject) => {
+      let buf = '';
+      child.stdout!.on('data', (d: Buffer) => {
+        buf += d.toString();
+        const line = buf.split('\n').find((l) => READY.test(l.trim()));
+        if (line) resolve(READY.exec(line.trim())![1]!);
+      });
+      void gone.then(() => reject(new Error(`engine exited before its ready line: ${err}`)));
+    }),
+    15000,
+    'the engine ready line',
+  ).catch((e: unknown) => {
+    child.kill('SIGKILL');
+    throw e;
+  });
+  return {
+    url,
+    child,
+    get exited() {
+      return exited;
+    },
+    stderr: () => err,
+    rssMiB: () => rssKiB(child.pid!) / 1024,
+    async stop() {
+      if (exited) return;
+      child.kill('SIGTERM');
+      const t = setTimeout(() => child.kill('SIGKILL'), 3000);
+      await gone;
+      clearTimeout(t);
+    },
+  };
+}
