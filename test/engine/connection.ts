@@ -153,10 +153,20 @@ export class WorkerConnection {
     return decodeFrame(buf.toString('utf8'));
   }
 
-  /** Sends one JSON frame; silently nothing when the socket can no longer carry data. */
-  send(frame: object): void {
-    if (this.ws.readyState !== this.ws.OPEN) return;
-    this.ws.send(JSON.stringify(frame));
+  /**
+   * Sends one JSON frame; false when the socket can no longer carry data or the frame cannot
+   * be serialised (never throws: a frame built from client data must not end the engine).
+   */
+  send(frame: object): boolean {
+    if (this.ws.readyState !== this.ws.OPEN) return false;
+    let text: string;
+    try {
+      text = JSON.stringify(frame);
+    } catch {
+      return false;
+    }
+    this.ws.send(text);
+    return true;
   }
 
   /** Close frame without status code (clients see 1005), §3.12 / §1.3. */

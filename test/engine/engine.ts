@@ -178,7 +178,8 @@ export class Engine {
   private dispatch(conn: WorkerConnection, frame: InboundFrame): void | Promise<void> {
     switch (frame.type) {
       case 'invokefunction':
-        void this.handleInvoke(conn, frame); // spawned (§2.4 item 2)
+        // Spawned (§2.4 item 2), so outside the read loop's try/catch: it gets its own.
+        this.handleInvoke(conn, frame).catch((e: unknown) => this.log('error', 'invocation handling failed', String(e)));
         return;
       case 'invocationresult':
         this.invocations.complete(frame.invocation_id, frame.error ? { ok: false, error: frame.error } : { ok: true, result: frame.result });
@@ -527,7 +528,12 @@ export class Engine {
     if (opts.traceparent !== undefined) frame.traceparent = opts.traceparent;
     if (opts.baggage !== undefined) frame.baggage = opts.baggage;
     const result = this.invocations.track(id, opts.caller, owner);
-    owner.send(frame);
+    if (!owner.send(frame)) {
+      const failed: Outcome = owner.open
+        ? { ok: false, error: { code: 'serialization_error', message: 'the invocation could not be serialised for the worker' } }
+        : { ok: false, error: { code: 'channel_send_failed', message: 'worker connection closed' } };
+      this.invocations.complete(id, failed);
+    }
     return result;
   }
 

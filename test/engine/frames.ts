@@ -244,9 +244,43 @@ function hasDuplicateKnownKey(text: string, type: string): boolean {
   return false;
 }
 
+/**
+ * serde_json's default recursion limit is 128: a document that nests 128 arrays/objects (the
+ * frame's own object included) fails to decode, so the engine drops the frame (§2.1, §3.14)
+ * [inferred from serde_json's `remaining_depth`; the engine does not disable it].
+ */
+export const MAX_NESTING = 127;
+
+/** True when `text` nests more than `limit` arrays/objects (strings skipped). */
+export function nestsDeeperThan(text: string, limit: number): boolean {
+  let depth = 0;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c === 0x22) {
+      // Jump to the closing quote: the first one not preceded by an odd run of backslashes.
+      let from = i + 1;
+      for (;;) {
+        const q = text.indexOf('"', from);
+        if (q < 0) return false; // unterminated string: JSON.parse rejects the text anyway
+        let backslashes = 0;
+        while (text.charCodeAt(q - 1 - backslashes) === 0x5c) backslashes++;
+        from = q + 1;
+        if (backslashes % 2 === 0) break;
+      }
+      i = from - 1;
+    } else if (c === 0x7b || c === 0x5b) {
+      if (++depth > limit) return true;
+    } else if (c === 0x7d || c === 0x5d) {
+      depth--;
+    }
+  }
+  return false;
+}
+
 /** Decodes one worker frame; `undefined` = drop it (§2.1, §3.14). */
 export function decodeFrame(text: string): InboundFrame | undefined {
   if (text.trim() === '') return undefined;
+  if (nestsDeeperThan(text, MAX_NESTING)) return undefined;
   let raw: unknown;
   try {
     raw = JSON.parse(text);

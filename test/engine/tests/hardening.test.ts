@@ -31,6 +31,10 @@ async function engineServes(): Promise<void> {
   expect(await caller.call(fn, { n: 7 }, { timeoutMs: 5000 })).toEqual({ echo: 7 });
 }
 
+function nested(depth: number, leaf: unknown = 1): string {
+  return '['.repeat(depth) + JSON.stringify(leaf) + ']'.repeat(depth);
+}
+
 describe('frames named after Object.prototype members (§2.1: unknown type → dropped)', () => {
   ownEngine();
   for (const type of ['constructor', 'toString', '__proto__', 'hasOwnProperty', 'valueOf', '__defineGetter__']) {
@@ -51,6 +55,23 @@ describe('frames named after Object.prototype members (§2.1: unknown type → d
     const r = await w.nextType('invocationresult', () => true, 3000);
     expect(r.error.code).toBe('function_not_found');
     await w.sync(3000);
+    await engineServes();
+  });
+});
+
+describe('deeply nested data (§2.1: serde_json stops at depth 128, the frame is dropped)', () => {
+  ownEngine();
+  it('drops an invokefunction whose data is nested 100,000 levels; the engine keeps serving', async () => {
+    const target = pool.add(await announcedWorker(engine.url));
+    const fn = `deep::${randomUUID()}`;
+    target.registerFunction(fn);
+    await target.sync();
+    const caller = pool.add(await announcedWorker(engine.url));
+    const id = randomUUID();
+    caller.send(`{"type":"invokefunction","invocation_id":"${id}","function_id":"${fn}","data":${nested(100_000)}}`);
+    await caller.expectNoFrame((f) => f.invocation_id === id, 300);
+    await target.expectNoFrame((f) => f.type === 'invokefunction', 1);
+    await caller.sync(3000);
     await engineServes();
   });
 });
