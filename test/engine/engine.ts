@@ -334,8 +334,9 @@ export class Engine {
   }
 
   private async registerTriggerFromWorker(conn: WorkerConnection, frame: Frame<'registertrigger'>): Promise<void> {
-    const fail = (id: string, type: string, fn: string, error: ErrorBody): void =>
+    const fail = (id: string, type: string, fn: string, error: ErrorBody): void => {
       conn.send({ type: 'triggerregistrationresult', id, trigger_type: type, function_id: fn, error });
+    };
     for (const field of ['namespace', 'trigger_namespace'] as const) {
       const v = frame[field];
       if (v !== undefined && isBlank(v)) {
