@@ -30,11 +30,10 @@ async function main(): Promise<void> {
   const args = parseArgs(process.argv.slice(2));
   let options: EngineOptions = {};
   if (args.config !== undefined) options = JSON.parse(readFileSync(args.config, 'utf8')) as EngineOptions;
-  if (args.port !== undefined) {
-    // With configured listeners, --port sets the first (trusted) one.
-    if (options.listeners && options.listeners.length > 0) options.listeners[0] = { ...options.listeners[0], port: args.port };
-    else options.port = args.port;
-  }
+  // --port (default 49134, like the real engine) sets the first listener's port.
+  const port = args.port ?? (options.listeners?.[0]?.port ?? options.port ?? 49134);
+  if (options.listeners && options.listeners.length > 0) options.listeners[0] = { ...options.listeners[0], port };
+  else options.port = port;
   if (args.log) {
     // Debug aid: engine log lines on stderr (stdout stays the ready line(s) only).
     options.log = (level, message, data) =>

@@ -1,87 +1,13 @@
 // Decoding and validation of worker → engine frames (protocol.md §2.1–§2.3, §8 items 10–14).
 // A frame that does not decode is dropped silently by the caller; nothing is ever answered.
+import { isObj, type Action, type ErrorBody, type FrameOf, type HttpInvocationRef, type InboundFrame } from './frames.js';
+import { MAX_NESTING, nestsDeeperThan, repeatsAnyKey } from './json-scan.js';
 import { parseUuid } from './uuid.js';
 
-export interface ErrorBody {
-  code: string;
-  message: string;
-  stacktrace?: string;
-}
-
-export type Action = { type: 'void' } | { type: 'enqueue'; queue: string };
-
-export interface HttpInvocationRef {
-  url: string;
-  method?: string;
-  timeout_ms?: number;
-  headers?: Record<string, string>;
-  auth?: Record<string, unknown>;
-}
-
-export type InboundFrame =
-  | {
-      type: 'registerfunction';
-      id: string;
-      description?: string;
-      request_format?: unknown;
-      response_format?: unknown;
-      metadata?: unknown;
-      invocation?: HttpInvocationRef;
-    }
-  | { type: 'unregisterfunction'; id: string }
-  | {
-      type: 'invokefunction';
-      invocation_id?: string; // canonical lower-case hyphenated
-      function_id: string;
-      data: unknown;
-      traceparent?: string;
-      baggage?: string;
-      action?: Action;
-      metadata?: unknown;
-      namespace?: string;
-    }
-  | {
-      type: 'invocationresult';
-      invocation_id: string;
-      function_id: string;
-      result?: unknown;
-      error?: ErrorBody;
-    }
-  | {
-      type: 'registertriggertype';
-      id: string;
-      description: string;
-      trigger_request_format?: unknown;
-      call_request_format?: unknown;
-      namespace?: string;
-    }
-  | {
-      type: 'registertrigger';
-      id: string;
-      trigger_type: string;
-      function_id: string;
-      config: unknown;
-      metadata?: unknown;
-      namespace?: string;
-      trigger_namespace?: string;
-    }
-  | { type: 'unregistertrigger'; id: string; trigger_type?: string }
-  | { type: 'triggerregistrationresult'; id: string; trigger_type: string; function_id: string; error?: ErrorBody }
-  | { type: 'registerservice'; id: string; name?: string; description?: string; parent_service_id?: string }
-  | { type: 'reattach'; previous_worker_id: string; reattach_token?: string }
-  | { type: 'ping' }
-  | { type: 'pong' }
-  | { type: 'workerregistered' }
-  | { type: 'registrationrejected' };
-
 type Obj = Record<string, unknown>;
-type Of<T extends InboundFrame['type']> = Extract<InboundFrame, { type: T }>;
+type Of<T extends InboundFrame['type']> = FrameOf<T>;
 
 class Bad extends Error {}
-
-function isObj(v: unknown): v is Obj {
-  return typeof v === 'object' && v !== null && !Array.isArray(v);
-}
 
 function reqString(o: Obj, k: string): string {
   const v = o[k];
@@ -200,83 +126,6 @@ const KNOWN_FIELDS = new Map<string, readonly string[]>(Object.entries({
   registrationrejected: ['code', 'namespace', 'worker_name', 'function_id', 'owner_worker_id'],
 }));
 
-/**
- * Returns the keys of the top-level JSON object in `text`, in order, including repeats
- * (JSON.parse keeps only the last). `text` must already be known to be valid JSON.
- */
-export function topLevelKeys(text: string): string[] {
-  const keys: string[] = [];
-  let depth = 0;
-  let expectKey = false;
-  for (let i = 0; i < text.length; i++) {
-    const c = text[i];
-    if (c === '"') {
-      let j = i + 1;
-      while (j < text.length && text[j] !== '"') j += text[j] === '\\' ? 2 : 1;
-      if (depth === 1 && expectKey) {
-        keys.push(JSON.parse(text.slice(i, j + 1)) as string);
-        expectKey = false;
-      }
-      i = j;
-    } else if (c === '{' || c === '[') {
-      depth++;
-      if (depth === 1 && c === '{') expectKey = true;
-    } else if (c === '}' || c === ']') {
-      depth--;
-    } else if (c === ',' && depth === 1) {
-      expectKey = true;
-    }
-  }
-  return keys;
-}
-
-function hasDuplicateKnownKey(text: string, type: string): boolean {
-  const names = ['type', ...(KNOWN_FIELDS.get(type) ?? [])];
-  // Fast path: when every known key's quoted name occurs once in the text, nothing can repeat.
-  if (names.every((k) => text.indexOf(`"${k}"`) === text.lastIndexOf(`"${k}"`))) return false;
-  const known = new Set(names);
-  const seen = new Set<string>();
-  for (const k of topLevelKeys(text)) {
-    if (!known.has(k)) continue;
-    if (seen.has(k)) return true;
-    seen.add(k);
-  }
-  return false;
-}
-
-/**
- * serde_json's default recursion limit is 128: a document that nests 128 arrays/objects (the
- * frame's own object included) fails to decode, so the engine drops the frame (§2.1, §3.14)
- * [inferred from serde_json's `remaining_depth`; the engine does not disable it].
- */
-export const MAX_NESTING = 127;
-
-/** True when `text` nests more than `limit` arrays/objects (strings skipped). */
-export function nestsDeeperThan(text: string, limit: number): boolean {
-  let depth = 0;
-  for (let i = 0; i < text.length; i++) {
-    const c = text.charCodeAt(i);
-    if (c === 0x22) {
-      // Jump to the closing quote: the first one not preceded by an odd run of backslashes.
-      let from = i + 1;
-      for (;;) {
-        const q = text.indexOf('"', from);
-        if (q < 0) return false; // unterminated string: JSON.parse rejects the text anyway
-        let backslashes = 0;
-        while (text.charCodeAt(q - 1 - backslashes) === 0x5c) backslashes++;
-        from = q + 1;
-        if (backslashes % 2 === 0) break;
-      }
-      i = from - 1;
-    } else if (c === 0x7b || c === 0x5b) {
-      if (++depth > limit) return true;
-    } else if (c === 0x7d || c === 0x5d) {
-      depth--;
-    }
-  }
-  return false;
-}
-
 /** Decodes one worker frame; `undefined` = drop it (§2.1, §3.14). */
 export function decodeFrame(text: string): InboundFrame | undefined {
   if (text.trim() === '') return undefined;
@@ -291,7 +140,7 @@ export function decodeFrame(text: string): InboundFrame | undefined {
   const type = raw.type;
   if (!KNOWN_FIELDS.has(type)) return undefined; // unknown type, incl. `unregistertriggertype` (§7 item 1)
   try {
-    if (hasDuplicateKnownKey(text, type)) return undefined;
+    if (repeatsAnyKey(text, ['type', ...(KNOWN_FIELDS.get(type) ?? [])])) return undefined;
     return decodeVariant(type, raw);
   } catch (e) {
     if (e instanceof Bad) return undefined;

@@ -14,7 +14,10 @@ export const ENGINE_CLI = ['--import', 'tsx', 'test/engine/cli.ts'];
 const READY = /^iii reference engine listening on (ws:\/\/\S+)$/;
 
 export interface EngineProcess {
+  /** The first listener. */
   readonly url: string;
+  /** Every listener, from its ready lines. */
+  readonly urls: string[];
   readonly child: ChildProcess;
   /** Exit code/signal once the process has ended; undefined while it runs. */
   readonly exited: { code: number | null; signal: NodeJS.Signals | null } | undefined;
@@ -34,8 +37,12 @@ function rssKiB(pid: number): number {
   return Number(execFileSync('ps', ['-o', 'rss=', '-p', String(pid)], { encoding: 'utf8' }).trim());
 }
 
-/** Starts the engine CLI on an ephemeral port and resolves once it printed its ready line. */
-export async function spawnEngine(extraArgs: string[] = [], extraNodeArgs: string[] = []): Promise<EngineProcess> {
+/**
+ * Starts the engine CLI on an ephemeral port and resolves once it printed its ready lines (one
+ * per listener: pass how many a `--config` declares).
+ */
+export async function spawnEngine(extraArgs: string[] = [], { listeners = 1, nodeArgs = [] as string[] } = {}): Promise<EngineProcess> {
+  const extraNodeArgs = nodeArgs;
   const child = spawn(process.execPath, [...extraNodeArgs, ...ENGINE_CLI, '--port', '0', ...extraArgs], {
     cwd: ROOT,
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -51,13 +58,13 @@ export async function spawnEngine(extraArgs: string[] = [], extraNodeArgs: strin
       resolve();
     }),
   );
-  const url = await withTimeout(
-    new Promise<string>((resolve, reject) => {
+  const urls = await withTimeout(
+    new Promise<string[]>((resolve, reject) => {
       let buf = '';
       child.stdout!.on('data', (d: Buffer) => {
         buf += d.toString();
-        const line = buf.split('\n').find((l) => READY.test(l.trim()));
-        if (line) resolve(READY.exec(line.trim())![1]!);
+        const found = buf.split('\n').flatMap((l) => READY.exec(l.trim())?.[1] ?? []);
+        if (found.length >= listeners) resolve(found);
       });
       void gone.then(() => reject(new Error(`engine exited before its ready line: ${err}`)));
     }),
@@ -68,7 +75,8 @@ export async function spawnEngine(extraArgs: string[] = [], extraNodeArgs: strin
     throw e;
   });
   return {
-    url,
+    url: urls[0]!,
+    urls,
     child,
     get exited() {
       return exited;
