@@ -39,6 +39,8 @@ async function main(): Promise<void> {
     options.log = (level, message, data) =>
       process.stderr.write(`[engine ${level}] ${message}${data === undefined ? '' : ` ${JSON.stringify(data)}`}\n`);
   }
+  // This process is the engine's own: give memory back after bursts (memory.ts).
+  options.releaseMemoryWhenIdle ??= true;
   const engine = await startEngine(options);
   for (const l of engine.listeners) process.stdout.write(`iii reference engine listening on ${l.url}\n`);
   let stopping = false;

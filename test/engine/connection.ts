@@ -36,10 +36,12 @@ type Unread = { data: RawData; isBinary: boolean; bytes: number } | { end: true 
 const INBOX_FRAMES = 64;
 const INBOX_BYTES = 1024 * 1024;
 /**
- * Sends of this connection's spawned handlers that may wait for room at once; beyond it the read
- * loop waits too, so spawned invocations cannot pile up without bound behind a full queue.
+ * Frames (and bytes of them) this connection's handlers may have waiting for room at once; beyond
+ * either, its read loop waits too, so spawned invocations cannot pile up without bound behind a
+ * full queue.
  */
 export const MAX_WAITING_SENDS = 64;
+export const MAX_WAITING_BYTES = 8 * 1024 * 1024;
 
 /** JSON text of an outbound frame; `undefined` when it cannot be serialised (never throws). */
 export function encodeFrame(frame: object): string | undefined {
@@ -101,23 +103,29 @@ export class WorkerConnection implements SendOwner {
   private endListeners: Array<() => void> = [];
   /** Sends produced by this connection's frames that wait for room, and in which queues. */
   private waitingSends = 0;
+  private waitingBytes = 0;
   private readonly waitingIn = new Map<WriterQueue, number>();
   private wakeReader: (() => void) | undefined;
 
+  /**
+   * `hooks.frameBytes` hears the size of every frame received and sent (large-frames.ts);
+   * `hooks.warn` the writer queue's refusals.
+   */
   constructor(
     readonly ws: WebSocket,
     readonly listener: ListenerPolicy,
     readonly ipAddress: string,
-    warn: (message: string) => void,
+    hooks: { warn(message: string): void; frameBytes(bytes: number): void },
   ) {
     const engineClose = trackClose(ws, () => this.peerGone());
-    this.writer = new WriterQueue(ws, () => engineClose(), warn);
+    this.writer = new WriterQueue(ws, () => engineClose(), hooks);
     answerPings(ws);
     // Buffer from the first byte: frames sent before `workerregistered` are read later, in
     // order (§2.4 item 1).
     ws.on('message', (data, isBinary) => {
       if (this.stopped || this.endQueued) return;
       const bytes = sizeOf(data);
+      hooks.frameBytes(bytes);
       this.inbox.push({ data, isBinary, bytes });
       this.inboxBytes += bytes;
       if (!this.paused && (this.inbox.length >= INBOX_FRAMES || this.inboxBytes >= INBOX_BYTES)) {
@@ -173,12 +181,17 @@ export class WorkerConnection implements SendOwner {
     return this.writer.queued;
   }
 
-  sendsWaiting(delta: 1 | -1, queue: WriterQueue): void {
+  sendsWaiting(delta: 1 | -1, queue: WriterQueue, bytes: number): void {
     this.waitingSends += delta;
+    this.waitingBytes += delta * bytes;
     const n = (this.waitingIn.get(queue) ?? 0) + delta;
     if (n > 0) this.waitingIn.set(queue, n);
     else this.waitingIn.delete(queue);
-    if (this.waitingSends < MAX_WAITING_SENDS) this.wake();
+    if (!this.sendsBackedUp) this.wake();
+  }
+
+  private get sendsBackedUp(): boolean {
+    return this.waitingSends >= MAX_WAITING_SENDS || this.waitingBytes >= MAX_WAITING_BYTES;
   }
 
   /** Start reading frames (after auth and `workerregistered`); `onError` hears handler failures. */
@@ -250,7 +263,7 @@ export class WorkerConnection implements SendOwner {
     this.processing = true;
     try {
       while (!this.stopped && this.inbox.length > 0) {
-        if (this.waitingSends >= MAX_WAITING_SENDS) {
+        if (this.sendsBackedUp) {
           await new Promise<void>((resolve) => (this.wakeReader = resolve));
           continue;
         }
@@ -269,6 +282,13 @@ export class WorkerConnection implements SendOwner {
         try {
           const frame = this.decode(item.data, item.isBinary);
           if (frame === undefined) continue;
+          // A client that is not reading what it is sent starts no new invocation until its
+          // writer queue has room: the answers of calls it keeps starting would otherwise wait
+          // in memory (their number is not bounded by anything else, §8 item 22).
+          if (frame.type === 'invokefunction' && this.writer.full) {
+            await this.writer.room();
+            if (this.stopped) break;
+          }
           await this.dispatch(this, frame);
         } catch (e) {
           this.onHandlerError(e);

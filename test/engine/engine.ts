@@ -13,6 +13,7 @@ import { dispatch, drain } from './dispatch.js';
 import type { ErrorBody, Outcome } from './frames.js';
 import { FunctionRegistry, type FunctionEntry } from './functions.js';
 import { InvocationTable } from './invocations.js';
+import { MemoryHygiene } from './memory.js';
 import type { ListenerServices } from './listeners.js';
 import { DEFAULT_NS } from './namespaces.js';
 import type { EngineSettings, LogLevel } from './options.js';
@@ -33,9 +34,11 @@ export class Engine implements EngineCore, ListenerServices {
   readonly registeredServices = new Map<string, RegisteredService>();
   readonly ackWaiters = new Map<string, (error: ErrorBody | undefined) => void>();
   readonly startedAt = Date.now();
+  private readonly memory: MemoryHygiene;
   private closed = false;
 
   constructor(readonly settings: EngineSettings) {
+    this.memory = new MemoryHygiene(this.timers, settings.releaseMemoryWhenIdle);
     installBuiltins(this);
     this.timers.every(settings.channelSweepIntervalMs, () => this.channels.sweep(settings.channelOrphanTtlMs));
   }
@@ -111,7 +114,10 @@ export class Engine implements EngineCore, ListenerServices {
 
   private async admit(ws: WebSocket, req: IncomingMessage, policy: ListenerPolicy): Promise<void> {
     const input = buildAuthInput(req);
-    const conn = new WorkerConnection(ws, policy, input.ip_address, (m) => this.log('warn', m));
+    const conn = new WorkerConnection(ws, policy, input.ip_address, {
+      warn: (m) => this.log('warn', m),
+      frameBytes: (n) => this.memory.frame(n),
+    });
     // Frames sent meanwhile wait unread in the connection (§3.1); the auth call is its traffic.
     const auth = await authenticate(this, input, policy, conn);
     if (this.closed) return;

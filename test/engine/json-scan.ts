@@ -70,8 +70,14 @@ export function topLevelKeys(text: string): string[] {
 
 /** True when one of `names` is a top-level key of `text` more than once (§8 item 14). */
 export function repeatsAnyKey(text: string, names: readonly string[]): boolean {
-  // Fast path: when every name's quoted form occurs once in the text, nothing can repeat.
-  if (names.every((k) => text.indexOf(`"${k}"`) === text.lastIndexOf(`"${k}"`))) return false;
+  // Fast path: when no name's quoted form occurs twice in the text, nothing can repeat.
+  // (indexOf from an offset, not lastIndexOf: V8's lastIndexOf crawls a 16 MiB text for 40 ms.)
+  const occursTwice = (k: string): boolean => {
+    const quoted = `"${k}"`;
+    const first = text.indexOf(quoted);
+    return first >= 0 && text.indexOf(quoted, first + quoted.length) >= 0;
+  };
+  if (!names.some(occursTwice)) return false;
   const known = new Set(names);
   const seen = new Set<string>();
   for (const k of topLevelKeys(text)) {

@@ -67,6 +67,13 @@ export interface EngineOptions {
   queue?: QueueOptions;
   /** Engine log lines (frames dropped, handler failures). @default silent */
   log?: LogFn;
+  /**
+   * For an engine in a process of its own (the CLI sets it): one full garbage collection after a
+   * burst of traffic and a second without frames, so the process gives the memory back at once
+   * instead of after V8's own delay (about half a minute). Inside a test runner leave it off: it
+   * would collect the runner's garbage as well. @default false
+   */
+  releaseMemoryWhenIdle?: boolean;
 }
 
 export const DEFAULT_ENGINE_PORT = 49134;
@@ -85,6 +92,7 @@ export interface EngineSettings {
   channelSweepIntervalMs: number;
   queue: QueueOptions | undefined;
   log: LogFn;
+  releaseMemoryWhenIdle: boolean;
 }
 
 function graceFromEnv(): number | undefined {
@@ -102,6 +110,7 @@ export function resolveSettings(options: EngineOptions): EngineSettings {
     channelSweepIntervalMs: options.channelSweepIntervalMs ?? DEFAULT_CHANNEL_SWEEP_MS,
     queue: options.queue,
     log: options.log ?? (() => undefined),
+    releaseMemoryWhenIdle: options.releaseMemoryWhenIdle ?? false,
   };
 }
 

@@ -27,7 +27,8 @@ export const MAX_WAITING_UNOWNED = 1024;
 
 /** The party whose frame handling produced a send; it is told when its sends wait for room. */
 export interface SendOwner {
-  sendsWaiting(delta: 1 | -1, queue: WriterQueue): void;
+  /** One of its frames, of `bytes`, started (+1) or stopped (-1) waiting for room in `queue`. */
+  sendsWaiting(delta: 1 | -1, queue: WriterQueue, bytes: number): void;
 }
 
 /** `true`: queued now; a promise: queued later (`true`) or never (`false`: the connection ended). */
@@ -47,11 +48,12 @@ export class WriterQueue {
   private unownedWaiting = 0;
   private accepting = true;
   private ended = false;
+  private roomWaiters: Array<() => void> = [];
 
   constructor(
     private readonly ws: WebSocket,
     private readonly sendClose: () => void,
-    private readonly warn: (message: string) => void,
+    private readonly hooks: { warn(message: string): void; frameBytes(bytes: number): void },
   ) {}
 
   /** Queues one serialised frame (see `Sent`). */
@@ -63,14 +65,14 @@ export class WriterQueue {
     }
     if (owner === undefined) {
       if (this.unownedWaiting >= MAX_WAITING_UNOWNED) {
-        this.warn(`an engine-initiated frame was refused: ${MAX_WAITING_UNOWNED} already wait for a worker that is not reading`);
+        this.hooks.warn(`an engine-initiated frame was refused: ${MAX_WAITING_UNOWNED} already wait for a worker that is not reading`);
         return false;
       }
       this.unownedWaiting++;
     }
     return new Promise<boolean>((settle) => {
       this.waiting.push({ text, owner, settle });
-      owner?.sendsWaiting(1, this);
+      owner?.sendsWaiting(1, this, text.length);
     });
   }
 
@@ -87,6 +89,7 @@ export class WriterQueue {
     this.accepting = false;
     this.ended = true;
     this.release(() => true);
+    this.wakeRoomWaiters();
   }
 
   /**
@@ -102,6 +105,17 @@ export class WriterQueue {
     return this.inFlight + this.waiting.length;
   }
 
+  /** No room for another frame now: a frame queued now would wait. */
+  get full(): boolean {
+    return this.waiting.length > 0 || !this.hasRoom(1);
+  }
+
+  /** Resolves once a frame would be queued at once again, or the connection ended. */
+  room(): Promise<void> {
+    if (!this.full || this.ended) return Promise.resolve();
+    return new Promise((resolve) => this.roomWaiters.push(resolve));
+  }
+
   private release(which: (w: Waiting) => boolean): void {
     const kept: Waiting[] = [];
     for (const w of this.waiting.splice(0)) {
@@ -109,7 +123,7 @@ export class WriterQueue {
         kept.push(w);
         continue;
       }
-      if (w.owner) w.owner.sendsWaiting(-1, this);
+      if (w.owner) w.owner.sendsWaiting(-1, this, w.text?.length ?? 0);
       else if (w.text !== undefined) this.unownedWaiting--;
       w.settle(false);
     }
@@ -122,6 +136,7 @@ export class WriterQueue {
 
   private write(text: string): void {
     const bytes = text.length;
+    this.hooks.frameBytes(bytes);
     this.inFlight++;
     this.inFlightBytes += bytes;
     // Called once the frame reached the kernel, or with an error once the socket is gone.
@@ -132,7 +147,17 @@ export class WriterQueue {
     });
   }
 
+  private wakeRoomWaiters(): void {
+    if (this.roomWaiters.length === 0 || (this.full && !this.ended)) return;
+    for (const wake of this.roomWaiters.splice(0)) wake();
+  }
+
   private flush(): void {
+    this.drainWaiting();
+    this.wakeRoomWaiters();
+  }
+
+  private drainWaiting(): void {
     while (!this.ended && this.waiting.length > 0) {
       const head = this.waiting[0]!;
       if (head.text === undefined) {
@@ -142,7 +167,7 @@ export class WriterQueue {
       }
       if (!this.hasRoom(head.text.length)) return;
       this.waiting.shift();
-      if (head.owner) head.owner.sendsWaiting(-1, this);
+      if (head.owner) head.owner.sendsWaiting(-1, this, head.text.length);
       else this.unownedWaiting--;
       this.write(head.text);
       head.settle(true);

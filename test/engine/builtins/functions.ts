@@ -7,10 +7,13 @@ import { ENGINE_FUNCTIONS_WORKER } from '../workers.js';
 import { cmp, defineBuiltin, fail, ok, type Handler } from './define.js';
 import { functionDetail, functionSummary, isInternalFunction, workerNameOf } from './shapes.js';
 
-/** §8 item 39: search ranks 0 (prefix or `::` segment), 1 (id contains), 2 (description only); 3 = no match. */
-function searchRank(e: FunctionEntry, search: string | undefined): number {
-  if (search === undefined) return 0;
-  const q = search.toLowerCase();
+/**
+ * §8 item 39: search ranks 0 (prefix or `::` segment), 1 (id contains), 2 (description only);
+ * 3 = no match. `q` is the lower-cased search, computed once per listing (a search string of
+ * megabytes must not be lower-cased once per comparison).
+ */
+function searchRank(e: FunctionEntry, q: string | undefined): number {
+  if (q === undefined) return 0;
   const id = e.id.toLowerCase();
   if (id.startsWith(q) || id.split('::').includes(q)) return 0;
   if (id.includes(q)) return 1;
@@ -30,15 +33,17 @@ export function installFunctionBuiltins(services: BuiltinServices): void {
     const workers = inp.strList('workers');
     const includeInternal = inp.bool('include_internal') ?? false;
     const names = [...(worker !== undefined ? [worker] : []), ...(workers ?? [])];
+    const q = search?.toLowerCase();
     const rows = services.functions
       .all()
       .filter((e) => includeInternal || !isInternalFunction(e))
       .filter((e) => prefix === undefined || e.id.startsWith(prefix))
       .filter((e) => names.length === 0 || names.includes(workerNameOf(e)))
-      .filter((e) => searchRank(e, search) < 3)
       .filter((e) => visible(ctx, e))
-      .sort((a, b) => searchRank(a, search) - searchRank(b, search) || cmp(a.id, b.id) || cmp(a.namespace, b.namespace));
-    return ok({ functions: rows.map(functionSummary) });
+      .map((e) => ({ e, rank: searchRank(e, q) }))
+      .filter((r) => r.rank < 3)
+      .sort((a, b) => a.rank - b.rank || cmp(a.e.id, b.e.id) || cmp(a.e.namespace, b.e.namespace));
+    return ok({ functions: rows.map((r) => functionSummary(r.e)) });
   });
 
   define('engine::functions::info', (inp, ctx) => {
