@@ -14,7 +14,8 @@
 // never uses them never loads them. They are the channel machinery
 // (src/channels/channel-streams.ts, on the first channel read or write) and the client's parts
 // listed in src/client/lazy-parts.ts (inbound invocations, trigger-type bindings, refusals,
-// listings). Run `npm run build` first.
+// listings). It also checks that no runtime entry imports the Node-only testing export
+// (dist/testing, the reference engine) or the binary (dist/cli). Run `npm run build` first.
 import { readdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -71,6 +72,7 @@ async function minified(file, { bundleDeps = false, lazy = new Set(), shared = n
 const kb = (n) => `${(n / 1024).toFixed(2)} KB`;
 const gzip = (code) => gzipSync(code, { level: 9 }).length;
 let failed = false;
+let testingLeaks = 0;
 for (const name of entries) {
   const file = path.join(root, 'dist', name, 'index.js');
   try {
@@ -82,6 +84,14 @@ for (const name of entries) {
   }
   const lazy = new Set();
   const entry = await minified(file, { lazy });
+  // The reference engine (`iii-isomorphic/testing`) and the binary are Node-only test tools: no
+  // runtime entry may import them, statically or lazily.
+  for (const input of [...entry.inputs, ...lazy]) {
+    if (/[\\/]dist[\\/](testing|cli)[\\/]/.test(input) || /[\\/]test[\\/]engine[\\/]/.test(input)) {
+      console.error(`dist/${name}/index.js imports ${path.relative(root, input)}: the testing export must stay out of every runtime entry`);
+      testingLeaks++;
+    }
+  }
   const gz = gzip(entry.code);
   const over = name === 'browser' && gz > BUDGET;
   if (over) failed = true;
@@ -102,6 +112,14 @@ for (const name of entries) {
     console.log(`${''.padEnd(8)} ${String(gzip(all.code)).padStart(6)} B min+gzip with its dependencies bundled (entry only; reference, not budgeted)`);
   }
 }
+// Nor may the CommonJS Node entry require it (esbuild above follows the ESM files only).
+const cjs = await readFile(path.join(root, 'dist/node/index.cjs'), 'utf8').catch(() => '');
+if (/require\(['"][^'"]*(testing|cli)[/'"]/.test(cjs)) {
+  console.error('dist/node/index.cjs requires the testing export or the binary: they must stay out of every runtime entry');
+  testingLeaks++;
+}
+if (testingLeaks > 0) failed = true;
+else console.log('testing export and binary: imported by no runtime entry');
 // The lazily loaded chunks must ship: a file in dist/<entry>/ that nothing imports is a build bug.
 for (const name of entries) {
   const files = await readdir(path.join(root, 'dist', name)).catch(() => []);
@@ -111,6 +129,6 @@ for (const name of entries) {
   }
 }
 if (failed) {
-  console.error(`size check failed: the browser entry must stay at or below ${BUDGET} bytes minified + gzip`);
+  console.error(`size check failed: the browser entry must stay at or below ${BUDGET} bytes minified + gzip, and no runtime entry may import the testing export`);
   process.exit(1);
 }

@@ -8,6 +8,8 @@ import { validateEngineOptions } from './validate-options.js';
 
 export type { EngineOptions, ExposeFunctionFilter, ListenerConfig, LogFn, LogLevel, QueueOptions, RbacConfig } from './options.js';
 export { validateEngineOptions } from './validate-options.js';
+/** The real engine's default port (§1.1); the CLI's default. `startEngine()` defaults to 0. */
+export { DEFAULT_ENGINE_PORT } from './options.js';
 
 export interface EngineListener {
   /** `ws://HOST:PORT` (a wildcard host is reported as 127.0.0.1). */

@@ -9,7 +9,7 @@ import { withTimeout } from './raw-client';
 
 const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
 /** The engine CLI; `--import tsx` keeps it one process (the tsx CLI would add a wrapper process). */
-export const ENGINE_CLI = ['--import', 'tsx', 'test/engine/cli.ts'];
+export const ENGINE_CLI = ['--import', 'tsx', 'cli/main.ts', 'engine'];
 
 const READY = /^iii reference engine listening on (ws:\/\/\S+)$/;
 
