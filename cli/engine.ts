@@ -81,26 +81,34 @@ export async function run(argv: string[]): Promise<void> {
     options.log = (level, message, data) =>
       process.stderr.write(`[engine ${level}] ${message}${data === undefined ? '' : ` ${JSON.stringify(data)}`}\n`);
   }
-  // This process is the engine's own: give memory back after bursts of traffic (memory.ts).
-  options.releaseMemoryWhenIdle ??= true;
-  let engine;
-  try {
-    engine = await startEngine(options);
-  } catch (e) {
-    const err = e as NodeJS.ErrnoException & { port?: number; address?: string };
-    if (err.code === 'EADDRINUSE') throw new Error(`${err.address ?? ''}:${err.port ?? port} is in use (EADDRINUSE): stop what listens there or pass another --port`);
-    throw e;
-  }
-  for (const l of engine.listeners) process.stdout.write(`iii reference engine listening on ${l.url}\n`);
+  // This process is the engine's own: it may collect garbage eagerly (memory.ts).
+  options.ownProcess ??= true;
+  // Signals are handled before the ready line is printed: whoever reads it may signal at once.
+  let engine: Awaited<ReturnType<typeof startEngine>> | undefined;
   let stopping = false;
   const stop = (): void => {
     if (stopping) return;
     stopping = true;
-    engine.close().then(
+    const closed = engine ? engine.close() : Promise.resolve();
+    closed.then(
       () => process.exit(0),
       () => process.exit(0),
     );
   };
   process.on('SIGINT', stop);
   process.on('SIGTERM', stop);
+  try {
+    engine = await startEngine(options);
+  } catch (e) {
+    process.off('SIGINT', stop);
+    process.off('SIGTERM', stop);
+    const err = e as NodeJS.ErrnoException & { port?: number; address?: string };
+    if (err.code === 'EADDRINUSE') throw new Error(`${err.address ?? ''}:${err.port ?? port} is in use (EADDRINUSE): stop what listens there or pass another --port`);
+    throw e;
+  }
+  if (stopping) {
+    await engine.close();
+    process.exit(0);
+  }
+  for (const l of engine.listeners) process.stdout.write(`iii reference engine listening on ${l.url}\n`);
 }

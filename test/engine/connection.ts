@@ -107,10 +107,7 @@ export class WorkerConnection implements SendOwner {
   private readonly waitingIn = new Map<WriterQueue, number>();
   private wakeReader: (() => void) | undefined;
 
-  /**
-   * `hooks.frameBytes` hears the size of every frame received and sent (large-frames.ts);
-   * `hooks.warn` the writer queue's refusals.
-   */
+  /** `hooks.frameBytes` hears the size of every frame received and sent (memory.ts), `hooks.warn` the writer queue's refusals. */
   constructor(
     readonly ws: WebSocket,
     readonly listener: ListenerPolicy,

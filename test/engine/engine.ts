@@ -38,7 +38,7 @@ export class Engine implements EngineCore, ListenerServices {
   private closed = false;
 
   constructor(readonly settings: EngineSettings) {
-    this.memory = new MemoryHygiene(this.timers, settings.releaseMemoryWhenIdle);
+    this.memory = new MemoryHygiene(this.timers, settings.ownProcess);
     installBuiltins(this);
     this.timers.every(settings.channelSweepIntervalMs, () => this.channels.sweep(settings.channelOrphanTtlMs));
   }

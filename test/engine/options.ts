@@ -68,12 +68,12 @@ export interface EngineOptions {
   /** Engine log lines (frames dropped, handler failures). @default silent */
   log?: LogFn;
   /**
-   * For an engine in a process of its own (the CLI sets it): one full garbage collection after a
-   * burst of traffic and a second without frames, so the process gives the memory back at once
-   * instead of after V8's own delay (about half a minute). Inside a test runner leave it off: it
-   * would collect the runner's garbage as well. @default false
+   * The engine is alone in its process (the CLI sets it): after frames of a MiB or more it
+   * collects garbage more eagerly, and once more after a second without them, so the process
+   * gives the memory back. Leave it off inside a test runner, whose heap would be collected too.
+   * @default false
    */
-  releaseMemoryWhenIdle?: boolean;
+  ownProcess?: boolean;
 }
 
 export const DEFAULT_ENGINE_PORT = 49134;
@@ -92,7 +92,7 @@ export interface EngineSettings {
   channelSweepIntervalMs: number;
   queue: QueueOptions | undefined;
   log: LogFn;
-  releaseMemoryWhenIdle: boolean;
+  ownProcess: boolean;
 }
 
 function graceFromEnv(): number | undefined {
@@ -110,7 +110,7 @@ export function resolveSettings(options: EngineOptions): EngineSettings {
     channelSweepIntervalMs: options.channelSweepIntervalMs ?? DEFAULT_CHANNEL_SWEEP_MS,
     queue: options.queue,
     log: options.log ?? (() => undefined),
-    releaseMemoryWhenIdle: options.releaseMemoryWhenIdle ?? false,
+    ownProcess: options.ownProcess ?? false,
   };
 }
 

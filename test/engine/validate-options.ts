@@ -109,7 +109,7 @@ function engineShape(allowLog: boolean): Record<string, Check> {
       if ((v as number) === 0) fail(path, 'must be above 0');
     },
     queue,
-    releaseMemoryWhenIdle: (v, path) => {
+    ownProcess: (v, path) => {
       if (typeof v !== 'boolean') fail(path, `must be true or false, got ${describe(v)}`);
     },
   };

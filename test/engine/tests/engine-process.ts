@@ -1,15 +1,43 @@
 // The reference engine as a child process started through its CLI, for the tests where the
 // engine dying must be observable (an in-process engine would take the test runner down with it)
-// and where its memory is measured on its own (RSS of that process only).
-import { spawn, type ChildProcess } from 'node:child_process';
-import { readFileSync } from 'node:fs';
-import { execFileSync } from 'node:child_process';
+// and where its memory is measured on its own (RSS of that process only). The CLI is compiled
+// from the sources with esbuild (once per test file, a fraction of a second) and run by plain
+// node, as the published binary runs: no TypeScript loader thread in the measured process.
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { build } from 'esbuild';
 import { withTimeout } from './raw-client';
 
 const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
-/** The engine CLI; `--import tsx` keeps it one process (the tsx CLI would add a wrapper process). */
-export const ENGINE_CLI = ['--import', 'tsx', 'cli/main.ts', 'engine'];
+
+let compiled: Promise<string> | undefined;
+
+/**
+ * cli/main.ts bundled into one ESM file under .tmp/ (so that `ws` resolves from the repository's
+ * node_modules); removed when the test process exits.
+ */
+function compiledCli(): Promise<string> {
+  compiled ??= (async () => {
+    mkdirSync(join(ROOT, '.tmp'), { recursive: true });
+    const dir = mkdtempSync(join(ROOT, '.tmp', 'engine-cli-'));
+    process.once('exit', () => rmSync(dir, { recursive: true, force: true }));
+    const outfile = join(dir, 'main.mjs');
+    await build({
+      entryPoints: [join(ROOT, 'cli/main.ts')],
+      outfile,
+      bundle: true,
+      platform: 'node',
+      format: 'esm',
+      target: 'node20',
+      external: ['ws'],
+      logLevel: 'error',
+    });
+    return outfile;
+  })();
+  return compiled;
+}
 
 const READY = /^iii reference engine listening on (ws:\/\/\S+)$/;
 
@@ -42,8 +70,8 @@ function rssKiB(pid: number): number {
  * per listener: pass how many a `--config` declares).
  */
 export async function spawnEngine(extraArgs: string[] = [], { listeners = 1, nodeArgs = [] as string[] } = {}): Promise<EngineProcess> {
-  const extraNodeArgs = nodeArgs;
-  const child = spawn(process.execPath, [...extraNodeArgs, ...ENGINE_CLI, '--port', '0', ...extraArgs], {
+  const cli = await compiledCli();
+  const child = spawn(process.execPath, [...nodeArgs, cli, 'engine', '--port', '0', ...extraArgs], {
     cwd: ROOT,
     stdio: ['ignore', 'pipe', 'pipe'],
   });
