@@ -8,6 +8,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
+import { readFileSync } from 'node:fs';
+import { RBAC_CONFIG } from '../../../demo/engine';
+import { startEngine, validateEngineOptions, type EngineOptions } from '../index';
 import { connectWorker, withTimeout } from './raw-client';
 
 const children: ChildProcess[] = [];
@@ -168,4 +171,19 @@ describe('iii-isomorphic (dispatcher)', () => {
     expect(r.code).toBe(0);
     expect(r.out).toMatch(/^Usage: iii-isomorphic engine \[--port N\]/);
   }, 30000);
+});
+
+describe('the config file documented in docs/testing.md (examples/testing/engine.json)', () => {
+  it('is the RBAC listener of the demo, passes the check, and starts two listeners', async () => {
+    const options = validateEngineOptions(JSON.parse(readFileSync(join(ROOT, 'examples/testing/engine.json'), 'utf8')), 'engine.json', { allowLog: false });
+    expect(options.listeners?.[1]?.rbac).toEqual(RBAC_CONFIG);
+    const onFreePorts: EngineOptions = { ...options, listeners: options.listeners!.map((l) => ({ ...l, port: 0 })) };
+    const engine = await startEngine(onFreePorts);
+    try {
+      expect(engine.listeners.map((l) => l.rbac)).toEqual([false, true]);
+      (await connectWorker(engine.url)).terminate();
+    } finally {
+      await engine.close();
+    }
+  });
 });
