@@ -194,10 +194,14 @@ function testingTs() {
     noEmitOnError: true,
   });
 }
-// What a browser, workerd or any non-Node bundle gets for `iii-isomorphic/testing`: a clear error.
-const notNode =
-  "throw new Error('iii-isomorphic/testing runs in Node only: it starts WebSocket servers. Import it in your Node test " +
-  "runner (vitest, node:test, jest), not in code bundled for a browser or an edge runtime.');\n";
+// What a browser, workerd or any non-Node bundle gets for `iii-isomorphic/testing`: the same names,
+// failing with a clear error when called (not at import: the package is side-effect free, so a
+// bundler would drop a module that only throws).
+const notNode = `const message = 'iii-isomorphic/testing runs in Node only: it starts WebSocket servers. Import it in your Node test runner (vitest, node:test, jest), not in code bundled for a browser or an edge runtime.';
+export function startEngine() { return Promise.reject(new Error(message)); }
+export function validateEngineOptions() { throw new Error(message); }
+export const DEFAULT_ENGINE_PORT = 49134;
+`;
 const testing = {
   input: 'test/engine/index.ts',
   external: testingExternal,
