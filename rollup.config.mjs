@@ -1,5 +1,5 @@
-// Builds one ESM entry per runtime (plus, for the web entries, the lazily loaded chunk of the
-// channel machinery beside it), a CJS file for Node and one bundled declaration file. Dependencies stay external (package.json "dependencies"):
+// Builds one ESM entry per runtime (plus, for the web entries, the chunks it loads on first use
+// beside it), a CJS file for Node and one bundled declaration file. Dependencies stay external (package.json "dependencies"):
 // bundlers dedupe them, Deno and Bun resolve them from node_modules, and wrangler
 // bundles them for workerd (measured by e2e/run-pack.mjs).
 import { readFileSync, rmSync } from 'node:fs';
@@ -13,7 +13,7 @@ const root = path.dirname(fileURLToPath(import.meta.url));
 const srcDir = path.join(root, 'src') + path.sep;
 
 const nodeOnly = ['ws', 'isomorphic-ws'];
-// valibot, eventemitter3, @valibot/to-json-schema: whatever package.json lists, minus the Node-only sockets.
+// valibot (types only), @valibot/to-json-schema: whatever package.json lists, minus the Node-only sockets.
 const dependencies = Object.keys(JSON.parse(readFileSync(path.join(root, 'package.json'), 'utf8')).dependencies ?? {}).filter(
   (d) => !nodeOnly.includes(d),
 );
@@ -144,11 +144,13 @@ const builds = Object.entries(entries).map(([name, { external: ext }], index) =>
     ...(name === 'node' ? [] : [webOnly(name)]),
     ts(),
   ],
-  // The channel machinery (src/channels/channel-streams.ts) is imported on first use. The web
-  // entries emit it as a chunk beside index.js, so a page that never streams never downloads it
-  // (PRACTICES.md item 13); bundlers, Deno, Bun and wrangler resolve the relative import like any
-  // other. Node keeps one self-contained file per format: size does not matter there, and a CJS
-  // entry that require()s a sibling chunk is one more thing to get wrong.
+  // What a page may never need is imported on first use (src/lazy.ts): the reader's and the
+  // writer's channel machinery, the listings' decoders, the valibot converter. The web entries
+  // emit each as a chunk beside index.js, which a bundler keeps as a chunk of the app, so a page
+  // that never uses it never downloads it (`npm run size` measures what pages download);
+  // bundlers, Deno, Bun and wrangler resolve the relative imports like any other. Node keeps one
+  // self-contained file per format: size does not matter there, and a CJS entry that require()s
+  // a sibling chunk is one more thing to get wrong.
   output:
     name === 'node'
       ? [

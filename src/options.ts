@@ -2,9 +2,40 @@
  * `InitOptions` of `registerWorker`, their documented defaults (PRACTICES.md 14), and the one
  * place they are validated (a bad option throws at `registerWorker`, never later).
  */
-import type { HeartbeatOptions, ReconnectOptions, WebSocketConstructor } from './connection/index.js';
+import { optionalName } from './arguments.js';
 import type { LogLevel } from './logger.js';
-import type { Platform } from './platform.js';
+import type { Platform, WebSocketConstructor } from './platform.js';
+
+/** Reconnect backoff (§3.10, PRACTICES.md 7); the session's backoff.ts applies it. */
+export interface ReconnectOptions {
+  /** Delay before the first retry. @default 1000 */
+  initialDelayMs: number;
+  /** Upper bound of any delay (before jitter). @default 30000 */
+  maxDelayMs: number;
+  /** Growth factor per failed attempt. @default 2 */
+  multiplier: number;
+  /** Random spread, as a fraction of the delay: 0.3 → ±30 %. @default 0.3 */
+  jitter: number;
+  /** Retries before the client gives up (state `failed`). @default Infinity */
+  maxRetries: number;
+  /**
+   * A connection must stay registered this long before a drop resets the backoff; a socket
+   * that dies right after opening keeps growing the delay instead of hammering the engine.
+   * @default 5000
+   */
+  minUptimeMs: number;
+}
+
+/** App-level liveness (§3.10); the session's liveness.ts applies it. */
+export interface HeartbeatOptions {
+  /** How often a JSON `{"type":"ping"}` is sent (the engine answers `pong`, §3.10). @default 20000 */
+  intervalMs: number;
+  /**
+   * With no inbound frame for this long, and a ping left unanswered, the socket is presumed dead
+   * and replaced. @default 60000
+   */
+  timeoutMs: number;
+}
 
 /** Engine address when neither the argument nor env `III_URL` gives one (§1.1). */
 export const DEFAULT_ADDRESS = 'ws://127.0.0.1:49134';
@@ -96,15 +127,6 @@ function positive(name: string, value: number | undefined, fallback: number, all
     (!allowInfinity && !Number.isFinite(value))
   ) {
     throw new TypeError(`${name} must be a ${allowZero ? 'non-negative' : 'positive'} number, got ${String(value)}`);
-  }
-  return value;
-}
-
-/** An optional name: absent is fine (a default applies), given but blank is a TypeError. */
-export function optionalName(name: string, value: string | undefined): string | undefined {
-  if (value === undefined) return undefined;
-  if (typeof value !== 'string' || value.trim() === '') {
-    throw new TypeError(`${name} is blank: give it a name, or omit it`);
   }
   return value;
 }

@@ -7,7 +7,7 @@ import type { InitOptions } from './options.js';
 import type { Platform } from './platform.js';
 
 export { III, type IIIEvents, type ConnectionStateListener, type Channel, type ClientDeps } from './client.js';
-export type { IIIConnectionState, StateChange, HeartbeatOptions, ReconnectOptions, WebSocketConstructor, WebSocketLike } from './connection/index.js';
+export type { IIIConnectionState, StateChange } from './events.js';
 export {
   DEFAULT_ADDRESS,
   DEFAULT_HANDSHAKE_TIMEOUT_MS,
@@ -17,6 +17,8 @@ export {
   DEFAULT_ON_AUTH_ERROR,
   DEFAULT_RECONNECT,
   type AuthErrorPolicy,
+  type HeartbeatOptions,
+  type ReconnectOptions,
   type InitOptions,
   type TracePropagator,
 } from './options.js';
@@ -52,7 +54,7 @@ export type {
   TriggerTypeRef,
 } from './types.js';
 export type { StreamChannelRef } from './channels/ref.js';
-export type { Platform, Transport, TransportFactory, TransportHandlers, RuntimeInfo } from './platform.js';
+export type { Platform, Transport, TransportFactory, TransportHandlers, RuntimeInfo, WebSocketConstructor, WebSocketLike } from './platform.js';
 export { SDK_VERSION } from './version.js';
 
 export type RegisterWorker = (address?: string, options?: InitOptions) => III;

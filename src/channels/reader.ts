@@ -43,8 +43,9 @@ import { channelUrl } from './url.js';
  * and closed at once (§8 items 34, 36), which is indistinguishable from an empty stream.
  *
  * **Loading.** The machinery lives in a chunk of its own (`ReaderCore`, reader-core.ts) imported on
- * the first read, `onMessage()`, `messages()` or `close()`, so an app that never streams does not
- * load it. The constructor stays synchronous and validates the URL at once.
+ * the first read, `onMessage()`, `messages()` or `close()`, so an app that never reads a channel
+ * does not load it; an import that fails (a page gone offline) is tried again by the next use.
+ * The constructor stays synchronous and validates the URL at once.
  */
 export class ChannelReader {
   readonly channelId: string;
@@ -59,7 +60,7 @@ export class ChannelReader {
     // The reader always opens the read side; either ref names the same channel and key (§4.1).
     const url = channelUrl(engineWsBase, { ...ref, direction: 'read' });
     let controller!: ReadableStreamDefaultController<Uint8Array>;
-    this.#core = lazily(() => import('./channel-streams.js').then((m) => new m.ReaderCore(this.channelId, url, options, controller)));
+    this.#core = lazily(() => import('./reader-core.js').then((m) => new m.ReaderCore(this.channelId, url, options, controller)));
     this.readable = new ReadableStream<Uint8Array>(
       {
         start: (c) => {

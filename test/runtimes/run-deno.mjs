@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 // Conformance suite in Deno: `node test/runtimes/run-deno.mjs [--grep <regexp>]` (after `npm run build`).
-// Deno loads dist/deno/index.js and resolves its bare imports (valibot, eventemitter3) from
+// Deno loads dist/deno/index.js and resolves its bare imports (@valibot/to-json-schema, when used) from
 // node_modules through deno.json's `"nodeModulesDir": "manual"`; no jsr:/https: imports.
 import path from 'node:path';
 import { repoRoot, runChildRuntime } from './common.mjs';

@@ -205,7 +205,7 @@ describe('client: fatal rejections and auth', () => {
     client.on('function-rejected', (e) => events.push(e));
     connect(last());
     last().receive({ type: 'registrationrejected', code: 'FUNCTION_NAMESPACE_CONFLICT', namespace: 'default', function_id: 'dup::f', owner_worker_id: 'o' });
-    // Refusals are recorded by a module loaded with the first one (refusals.ts).
+    // Refusals are recorded as the frame arrives (registration/refusals.ts).
     await vi.waitFor(() => expect(ref.rejection).toBeInstanceOf(RegistrationRejectedError));
     expect(ref.rejection?.code).toBe('FUNCTION_NAMESPACE_CONFLICT');
     expect(seen).toEqual([ref.rejection]);
@@ -301,7 +301,7 @@ describe('client: inbound frames', () => {
       metadata: { tenant: 't' },
       traceparent: '00-abc-def-01',
     });
-    // Invocations are run by a module loaded on first use (inbound.ts): wait for the answer.
+    // The handler runs asynchronously (calls/serving.ts): wait for the answer.
     await vi.waitFor(() => expect(last().frames.at(-1)).toMatchObject({ type: 'invocationresult' }));
     expect(handler.mock.calls[0]![2]).toMatchObject({ invocationId: 'i-1', callerWorkerId: 'c-1', traceparent: '00-abc-def-01' });
     expect(last().frames.at(-1)).toEqual({
@@ -347,6 +347,8 @@ describe('client: inbound frames', () => {
     const handler = vi.fn((data: { a: number }) => data.a * 2);
     client.registerFunction('v::f', handler, { request_format: v.strictObject({ a: v.number() }) });
     connect(last());
+    // The valibot → JSON Schema converter loads on first use (registration/formats.ts): ready() waits for it.
+    await client.ready();
     expect(last().frames[1]).toMatchObject({ request_format: { type: 'object', properties: { a: { type: 'number' } } } });
     last().receive({ type: 'invokefunction', invocation_id: 'ok', function_id: 'v::f', data: { a: 2, _caller_worker_id: 'c' } });
     last().receive({ type: 'invokefunction', invocation_id: 'bad', function_id: 'v::f', data: { a: 'x' } });
@@ -378,7 +380,7 @@ describe('client: inbound frames', () => {
     last().receive({ type: 'registertrigger', id: 'b1', trigger_type: 'tick', function_id: 'c::f', config: { every: 1 }, metadata: { m: 1 } });
     last().receive({ type: 'registertrigger', id: 'b2', trigger_type: 'tick', function_id: 'c::f', config: { bad: true } });
     last().receive({ type: 'registertrigger', id: 'b3', trigger_type: 'nope', function_id: 'c::f', config: null });
-    // Bindings are handled by a module loaded with the first one (bindings.ts): wait for the acks.
+    // The provider's handler runs asynchronously (registration/bindings.ts): wait for the acks.
     const acked = () => last().frames.filter((f) => f.type === 'triggerregistrationresult');
     await vi.waitFor(() => expect(acked()).toHaveLength(3));
     const acks = Object.fromEntries(last().frames.filter((f) => f.type === 'triggerregistrationresult').map((r) => [r.id, r]));
@@ -397,7 +399,7 @@ describe('client: inbound frames', () => {
     const ref = client.registerTriggerType({ id: 'tick', description: '' }, { registerTrigger() {}, unregisterTrigger: (b) => void unregistered.push(b.id) });
     connect(last());
     last().receive({ type: 'registertrigger', id: 'b1', trigger_type: 'tick', function_id: 'f', config: null });
-    // Bindings are handled by a module loaded with the first one (bindings.ts): wait for the ack.
+    // The provider's handler runs asynchronously (registration/bindings.ts): wait for the ack.
     await vi.waitFor(() => expect(last().frames.at(-1)).toMatchObject({ type: 'triggerregistrationresult', id: 'b1' }));
     ref.unregister();
     await flush(20);
@@ -420,7 +422,7 @@ describe('client: inbound frames', () => {
     connect(last());
     expect(last().frames.at(-1)).toMatchObject({ type: 'registertrigger', id: trig.id, config: {} });
     last().receive({ type: 'triggerregistrationresult', id: trig.id, trigger_type: 'http', function_id: 'f', error: { code: 'trigger_registration_failed', message: 'api_path is required' } });
-    // Refusals are recorded by a module loaded with the first one (refusals.ts).
+    // Refusals are recorded as the frame arrives (registration/refusals.ts).
     await vi.waitFor(() => expect(trig.error).toBeDefined());
     expect(trig.error).toMatchObject({ code: 'trigger_registration_failed', message: 'api_path is required' });
     expect(events).toHaveLength(1);

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { ErrorCode, IIIForbiddenError, IIIInvocationError, IIITimeoutError } from '../../src/errors.js';
-import { PendingCalls } from '../../src/invocation/index.js';
+import { PendingCalls } from '../../src/calls/pending.js';
 import { fakePlatform, flush } from './fakes.js';
 
 const result = (id: string, extra: Record<string, unknown>) =>

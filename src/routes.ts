@@ -1,0 +1,158 @@
+/**
+ * Where every inbound frame goes, and what engine signals do to the client (the facade's
+ * other half, beside client.ts). Frames are decoded and checked once at the edge (§3.14,
+ * protocol/decode.ts), then handed to the part of their type; the compiler checks that every
+ * inbound type has a route. Engine signals and connection changes are applied from the
+ * outcome table (session/outcomes.ts): to the pending calls, to the session, and as events.
+ */
+import { ErrorCode, IIIInvocationError, RegistrationRejectedError, toError } from './errors.js';
+import type { ConnectionStateListener, Emitter, IIIEvents, StateChange } from './events.js';
+import type { Logger } from './logger.js';
+import type { ResolvedOptions } from './options.js';
+import { decodeFrame, type InboundFrame, type RegistrationRejectedFrame } from './protocol/index.js';
+import type { Calls, Serving } from './calls/index.js';
+import { onFunctionRejected, onTriggerRefused, type Bindings, type RegistrationContext } from './registration/index.js';
+import { OUTCOMES, rejectionOutcome, type Connection, type Handshake, type Outcome } from './session/index.js';
+
+/** One handler per inbound frame type. */
+export type FrameRoutes = { [K in InboundFrame['type']]: (frame: Extract<InboundFrame, { type: K }>) => void };
+
+export interface Parts {
+  readonly options: Pick<ResolvedOptions, 'onAuthError' | 'workerName'>;
+  readonly conn: Connection;
+  readonly handshake: Handshake;
+  readonly calls: Calls;
+  readonly serving: Serving;
+  readonly bindings: Bindings;
+  /** What the registration parts share; its `events`, `diag` and `report` are the client's. */
+  readonly registration: RegistrationContext;
+}
+
+export class Routes {
+  readonly #p: Parts;
+  readonly #events: Emitter<IIIEvents>;
+  readonly #diag: Logger;
+  readonly stateListeners = new Set<ConnectionStateListener>();
+
+  constructor(parts: Parts) {
+    this.#p = parts;
+    this.#events = parts.registration.events;
+    this.#diag = parts.registration.diag;
+  }
+
+  /** The session's `onFrame`: bad frames become `'protocol-error'`, unknown types are ignored. */
+  onFrame(data: string | Uint8Array): void {
+    const decoded = decodeFrame(data);
+    if (decoded.kind === 'frame') {
+      try {
+        (this.#routes[decoded.frame.type] as (frame: InboundFrame) => void)(decoded.frame);
+      } catch (err) {
+        // A bug of ours or a user callback: report, never crash the worker.
+        this.#p.registration.report(err);
+      }
+    } else if (decoded.kind === 'invalid') {
+      const text = typeof data === 'string' ? data : `<${data.byteLength} bytes>`;
+      this.#diag.warn(`dropped a frame: ${decoded.message}`);
+      this.#events.emit('protocol-error', { message: decoded.message, frame: text.slice(0, 500) });
+    }
+  }
+
+  readonly #routes: FrameRoutes = {
+    workerregistered: (frame) => {
+      const workerId = this.#p.handshake.registered(frame);
+      this.#p.conn.markRegistered();
+      this.#events.emit('connected', { workerId });
+    },
+    invocationresult: (frame) => {
+      const { handshake, calls } = this.#p;
+      if (handshake.isAnswer(frame)) this.#onAnswer(handshake.answer(frame));
+      else calls.onResult(frame);
+    },
+    invokefunction: (frame) => this.#p.serving.onInvoke(frame),
+    registrationrejected: (frame) => this.#onRejected(frame),
+    registertrigger: (frame) => void this.#p.bindings.deliver(frame),
+    unregistertrigger: (frame) => this.#p.bindings.remove(frame),
+    // A success needs nothing (§3.7 item 6); a refusal touches that binding only.
+    triggerregistrationresult: (frame) => {
+      if (frame.error) onTriggerRefused(this.#p.registration, frame, frame.error);
+    },
+    error: (frame) => this.#onAuthError(frame.error.code, frame.error.message),
+    pong: () => {}, // Its arrival already moved the idle deadline.
+  };
+
+  /** A socket that had opened is gone (`OUTCOMES.closed`): the calls written on it cannot be answered. */
+  onSocketLost(error: Error): void {
+    this.#p.calls.end(OUTCOMES.closed.calls, (functionId) =>
+      new IIIInvocationError({
+        code: ErrorCode.ConnectionLost,
+        message: `connection lost before ${functionId} answered: ${error.message}`,
+        function_id: functionId,
+        cause: error,
+      }),
+    );
+  }
+
+  onState(change: StateChange): void {
+    if (change.state === 'failed') {
+      // A fatal outcome (`#settle`), or `OUTCOMES.retriesExhausted`: nothing will answer the calls left.
+      const error = change.error as IIIInvocationError;
+      this.#p.calls.end(OUTCOMES.retriesExhausted.calls, () => error);
+      this.#events.emit('fatal', error);
+    }
+    if (change.state === 'reconnecting' && change.error) {
+      this.#diag.debug(`reconnecting in ${change.delayMs ?? 0}ms: ${change.error.message}`);
+    }
+    this.#events.emit('state', change);
+    for (const listener of [...this.stateListeners]) {
+      try {
+        listener(change.state, change);
+      } catch (err) {
+        this.#p.registration.report(err);
+      }
+    }
+  }
+
+  /** Applies a row of the outcome table to the calls and the session. */
+  #settle(outcome: Outcome, error: IIIInvocationError, perCall: (functionId: string) => Error = () => error): void {
+    this.#p.calls.end(outcome.calls, perCall);
+    if (outcome.effect === 'fatal') this.#p.conn.fail(error);
+    else if (outcome.effect === 'retry') this.#p.conn.drop(error);
+  }
+
+  /** The announce's answer: accepted, or refused (`OUTCOMES.announceRefused`). */
+  #onAnswer(refusal: IIIInvocationError | undefined): void {
+    if (!refusal) return this.#p.conn.accept();
+    this.#diag.error(refusal.message);
+    this.#events.emit('error', refusal);
+    this.#p.conn.refuse(refusal);
+  }
+
+  #onRejected(frame: RegistrationRejectedFrame): void {
+    const outcome = rejectionOutcome(frame.code);
+    if (outcome.effect === 'handle') return onFunctionRejected(this.#p.registration, frame);
+    const error = new RegistrationRejectedError({
+      code: frame.code,
+      message: `${frame.code}: registration rejected for worker "${frame.worker_name ?? this.#p.options.workerName}" in namespace "${frame.namespace}" (already owned by worker ${frame.owner_worker_id})`,
+      namespace: frame.namespace,
+      owner_worker_id: frame.owner_worker_id,
+      worker_name: frame.worker_name ?? undefined,
+    });
+    this.#diag.error(error.message);
+    this.#settle(outcome, error);
+  }
+
+  #onAuthError(code: string, msg: string): void {
+    const error = new IIIInvocationError({ code: ErrorCode.AuthError, message: `${code}: ${msg}` });
+    this.#diag.error(`the engine refused the credentials: ${msg}`);
+    this.#events.emit('auth-error', error);
+    const stop = this.#p.options.onAuthError === 'stop';
+    this.#settle(stop ? OUTCOMES.authStop : OUTCOMES.authRetry, error, (functionId) =>
+      stop ? error : new IIIInvocationError({ code: ErrorCode.AuthError, message: error.message, function_id: functionId }),
+    );
+  }
+}
+
+/** `err` as the client's `'error'` event. */
+export function reporter(events: Emitter<IIIEvents>): (err: unknown) => void {
+  return (err) => events.emit('error', toError(err));
+}
