@@ -328,10 +328,20 @@ try {
   // `types` from the installed binary: it loads the installed SDK (dist/node beside dist/cli) and
   // writes a declaration of the engine's functions, with a credential in the address masked.
   await timed('npx iii-isomorphic types writes the declaration of a running engine', async () => {
-    const { stdout, stderr } = await run('npx', ['--no-install', 'iii-isomorphic', 'types', '--url', `${url}?token=pack-secret`, '--include-internal'], { cwd: app, timeout: 30_000 });
-    if (!stdout.includes("declare module 'iii-isomorphic'") || !stdout.includes('interface IIIFunctions')) throw new Error(`no declaration: ${stdout.slice(0, 200)}`);
-    if (`${stdout}${stderr}`.includes('pack-secret')) throw new Error('the token was printed');
-    return stderr.trim();
+    // A worker of the repository's build serves one function with formats, for the command to find.
+    const { registerWorker } = await import(path.join(repoRoot, 'dist/node/index.js'));
+    const server = registerWorker(url, { workerName: 'pack-types', logLevel: 'silent' });
+    try {
+      const format = { type: 'object', properties: { sku: { type: 'string' } }, required: ['sku'] };
+      server.registerFunction('pack::stock', () => ({ count: 1 }), { request_format: format });
+      await server.ready();
+      const { stdout, stderr } = await run('npx', ['--no-install', 'iii-isomorphic', 'types', '--url', `${url}?token=pack-secret`], { cwd: app, timeout: 30_000 });
+      if (!stdout.includes("declare module 'iii-isomorphic'") || !/"pack::stock": \{\s*input: \{\s*sku: string;/.test(stdout)) throw new Error(`no declaration of pack::stock: ${stdout.slice(0, 400)}`);
+      if (`${stdout}${stderr}`.includes('pack-secret')) throw new Error('the token was printed');
+      return stderr.trim();
+    } finally {
+      await server.shutdown();
+    }
   });
 } catch (error) {
   reporter.broken(error);
