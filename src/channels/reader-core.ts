@@ -6,9 +6,10 @@
  * reader-queue.ts, the text messages reader-messages.ts. Behaviour is described on
  * `ChannelReader`.
  */
-import { ChannelError } from '../errors.js';
+import { ChannelAbortedError, ChannelError, ErrorCode } from '../errors.js';
 import type { Platform, Transport } from '../platform.js';
-import { ChannelAbortedError, decodeAbortFrame } from './abort.js';
+import { decodeAbortFrame } from './abort.js';
+import { isTruncated, nextMarkState, type MarkState } from './marks.js';
 import { DEFAULT_READER_HIGH_WATER_MARK, type ChannelOptions } from './options.js';
 import { Messages } from './reader-messages.js';
 import { FrameQueue } from './reader-queue.js';
@@ -39,6 +40,8 @@ export class ReaderCore {
   readonly #controller: ReadableStreamDefaultController<Uint8Array>;
   #streamSettled = false;
   #wake: (() => void) | undefined;
+  /** What the frames so far say about the writer's end marks (marks.ts). */
+  #marks: MarkState = 0;
   readonly #messages = new Messages(
     () => (this.#phase === 'failed' ? this.#failure : undefined),
     (error) =>
@@ -82,7 +85,10 @@ export class ReaderCore {
     return iterator;
   }
 
-  /** `ChannelReader.readAll()`: every chunk `reader` yields until the end, concatenated. */
+  /**
+   * `ChannelReader.readAll()`: every chunk `reader` yields until the end, concatenated into one
+   * `Uint8Array` that owns its whole buffer (a lone frame may be a view into a larger one).
+   */
   async readAll(reader: ReadableStreamDefaultReader<Uint8Array>): Promise<Uint8Array> {
     const parts: Uint8Array[] = [];
     let total = 0;
@@ -92,7 +98,8 @@ export class ReaderCore {
       parts.push(value);
       total += value.byteLength;
     }
-    if (parts.length === 1 && parts[0]) return parts[0];
+    const only = parts.length === 1 ? parts[0] : undefined;
+    if (only && only.byteOffset === 0 && only.byteLength === only.buffer.byteLength) return only;
     const out = new Uint8Array(total);
     total = 0;
     for (const part of parts) {
@@ -128,6 +135,15 @@ export class ReaderCore {
       message: (data) => this.#onFrame(data),
       closed: (code, reason) => {
         if (this.#phase !== 'open') return;
+        if (isCleanClose(code) && isTruncated(this.#marks)) {
+          this.#fail(
+            this.#truncated(
+              `Channel ${this.channelId} ended without its writer's end mark: the writer's process or socket went ` +
+                `away mid-stream, so the data is incomplete`,
+            ),
+          );
+          return;
+        }
         if (isCleanClose(code)) {
           this.#phase = 'ended';
           this.#transport = undefined;
@@ -140,10 +156,9 @@ export class ReaderCore {
           return;
         }
         this.#fail(
-          new ChannelError(
+          this.#truncated(
             `Channel ${this.channelId} closed abnormally (code ${code}${reason ? `, "${reason}"` : ''}) before its ` +
-              `writer finished: the engine or the network dropped the reader socket, so the data is incomplete.`,
-            this.channelId,
+              `writer finished: the engine or the network dropped the reader socket, so the data is incomplete`,
           ),
         );
       },
@@ -151,8 +166,13 @@ export class ReaderCore {
     });
   }
 
+  #truncated(what: string): ChannelError {
+    return new ChannelError(`${what}.`, this.channelId, undefined, ErrorCode.ChannelTruncated);
+  }
+
   #onFrame(data: string | Uint8Array): void {
     if (this.#phase !== 'open') return;
+    this.#marks = nextMarkState(this.#marks, typeof data !== 'string' && data.byteLength === 0);
     if (typeof data === 'string') {
       const abortReason = decodeAbortFrame(data);
       if (abortReason !== undefined) {
@@ -181,30 +201,35 @@ export class ReaderCore {
 
   // ---- the stream -------------------------------------------------------------------------
 
-  /** The stream's `pull()`: hands over one chunk, waiting for one if none is queued. */
-  async pull(): Promise<void> {
+  /**
+   * The stream's `pull()`: hands over one chunk. Synchronous when one is queued (no promise per
+   * frame); a promise only when it must wait for the socket.
+   */
+  pull(): Promise<void> | undefined {
     this.#readStarted = true;
     this.#outstanding = false;
     this.#connect();
-    for (;;) {
-      if (this.#streamSettled) return;
-      this.#deliverTexts();
-      if (this.#streamSettled) return;
-      const head = this.#queue.peek();
-      if (head instanceof Uint8Array) {
-        this.#queue.shift(this.#transport);
-        this.#outstanding = true;
-        this.#controller.enqueue(head);
-        return;
-      }
-      if (this.#phase === 'ended') {
-        this.#settleIfDrained();
-        return;
-      }
-      await new Promise<void>((resolve) => {
-        this.#wake = resolve;
-      });
+    return this.#hand();
+  }
+
+  #hand(): Promise<void> | undefined {
+    if (this.#streamSettled) return undefined;
+    this.#deliverTexts();
+    if (this.#streamSettled) return undefined;
+    const head = this.#queue.peek();
+    if (head instanceof Uint8Array) {
+      this.#queue.shift(this.#transport);
+      this.#outstanding = true;
+      this.#controller.enqueue(head);
+      return undefined;
     }
+    if (this.#phase === 'ended') {
+      this.#settleIfDrained();
+      return undefined;
+    }
+    return new Promise<void>((resolve) => {
+      this.#wake = resolve;
+    }).then(() => this.#hand());
   }
 
   #wakeUp(): void {
