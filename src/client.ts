@@ -30,6 +30,8 @@ import type {
 import { Calls, Serving } from './calls/index.js';
 import { containsChannelRef, materializeChannelRefs } from './channels/materialize.js';
 import { ChannelEnds, type Channel, type ClientDeps } from './channels/ends.js';
+import type { ChannelReader } from './channels/reader.js';
+import type { ChannelWriter } from './channels/writer.js';
 import { Announcer, Bindings, Functions, Registry, TriggerTypes, subscribeFunctionsAvailable, type RegistrationContext } from './registration/index.js';
 import { Connection, Handshake, OUTCOMES, shutdownError, transportFromConstructor } from './session/index.js';
 
@@ -40,7 +42,11 @@ export type { JsonValue } from './types.js';
 /** The decoders of the engine's listings (§5), loaded by the first listing: most pages never list. */
 const infos = lazily(() => import('./info.js'));
 
-export class III {
+/**
+ * `TReader` / `TWriter`: the channel classes of the entry that made this client, which
+ * `createChannel()` returns (the Node entry's have Node streams).
+ */
+export class III<TReader = ChannelReader, TWriter = ChannelWriter> {
   /** Sends `engine::log::*` and mirrors to the console. */
   readonly logger: Logger;
   readonly #o: ResolvedOptions;
@@ -58,7 +64,7 @@ export class III {
   readonly #channels: ChannelEnds;
   #shutdown: Promise<void> | undefined;
 
-  constructor(platform: Platform, address: string | undefined, options: InitOptions = {}, deps: ClientDeps = {}) {
+  constructor(platform: Platform, address: string | undefined, options: InitOptions = {}, deps: ClientDeps<TReader, TWriter> = {}) {
     const o = (this.#o = resolveOptions(platform, address, options));
     this.#platform = platform;
     const sink = platform.console ?? globalThis.console;
@@ -243,8 +249,8 @@ export class III {
    * payloads; the receiving worker gets live ends.
    * @param bufferSize engine-side queue capacity in messages (1–1024). @default 64
    */
-  createChannel(bufferSize?: number): Promise<Channel> {
-    return this.#channels.create((request) => this.trigger(request), bufferSize);
+  createChannel(bufferSize?: number): Promise<Channel<TReader, TWriter>> {
+    return this.#channels.create((request) => this.trigger(request), bufferSize) as Promise<Channel<never, never>>;
   }
 
   /** Functions registered on the engine (`engine::functions::list`, §5). */
