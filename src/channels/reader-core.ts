@@ -135,39 +135,26 @@ export class ReaderCore {
       message: (data) => this.#onFrame(data),
       closed: (code, reason) => {
         if (this.#phase !== 'open') return;
-        if (isCleanClose(code) && isTruncated(this.#marks)) {
-          this.#fail(
-            this.#truncated(
-              `Channel ${this.channelId} ended without its writer's end mark: the writer's process or socket went ` +
-                `away mid-stream, so the data is incomplete`,
-            ),
-          );
+        if (!isCleanClose(code) || isTruncated(this.#marks)) {
+          // Either way the data is incomplete: the socket was dropped, or a marked stream ended
+          // without its writer's end mark (marks.ts).
+          const why = isCleanClose(code)
+            ? `ended without its writer's end mark: the writer's process or socket went away mid-stream`
+            : `closed abnormally (code ${code}${reason ? `, "${reason}"` : ''}) before its writer finished: the engine or the network dropped the reader socket`;
+          this.#fail(new ChannelError(`Channel ${this.channelId} ${why}, so the data is incomplete.`, this.channelId, undefined, ErrorCode.ChannelTruncated));
           return;
         }
-        if (isCleanClose(code)) {
-          this.#phase = 'ended';
-          this.#transport = undefined;
-          this.#deliverTexts();
-          // Messages never wait behind bytes until the readable is read, so none are queued:
-          // message iterators can end now even if bytes stay unread.
-          if (!this.#readStarted) this.#messages.finish();
-          this.#settleIfDrained();
-          this.#wakeUp();
-          return;
-        }
-        this.#fail(
-          this.#truncated(
-            `Channel ${this.channelId} closed abnormally (code ${code}${reason ? `, "${reason}"` : ''}) before its ` +
-              `writer finished: the engine or the network dropped the reader socket, so the data is incomplete`,
-          ),
-        );
+        this.#phase = 'ended';
+        this.#transport = undefined;
+        this.#deliverTexts();
+        // Messages never wait behind bytes until the readable is read, so none are queued:
+        // message iterators can end now even if bytes stay unread.
+        if (!this.#readStarted) this.#messages.finish();
+        this.#settleIfDrained();
+        this.#wakeUp();
       },
       failed: (error) => this.#fail(error),
     });
-  }
-
-  #truncated(what: string): ChannelError {
-    return new ChannelError(`${what}.`, this.channelId, undefined, ErrorCode.ChannelTruncated);
   }
 
   #onFrame(data: string | Uint8Array): void {
