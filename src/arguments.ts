@@ -23,3 +23,14 @@ export function optionalName(name: string, value: string | undefined): string | 
 export function isHttpConfig(value: unknown): value is HttpInvocationConfig {
   return value !== null && typeof value === 'object' && typeof (value as { url?: unknown }).url === 'string';
 }
+
+/** Duck-typed: polyfilled and cross-realm AbortSignals are accepted. */
+export function isAbortSignal(value: unknown): value is AbortSignal {
+  const s = value as AbortSignal | null;
+  return typeof s === 'object' && s !== null && typeof s.aborted === 'boolean' && typeof s.addEventListener === 'function';
+}
+
+/** A callback argument: a TypeError at once, not a failure when it is first called. */
+export function assertFunction(name: string, value: unknown): void {
+  if (typeof value !== 'function') throw new TypeError(`${name} must be a function, got ${value === null ? 'null' : typeof value}`);
+}

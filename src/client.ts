@@ -4,6 +4,7 @@
  * ARCHITECTURE.md) and delegates every public method. Inbound frames and engine signals go
  * through routes.ts.
  */
+import { assertFunction } from './arguments.js';
 import type { IIIInvocationError } from './errors.js';
 import { Emitter, type ConnectionStateListener, type IIIConnectionState, type IIIEvents } from './events.js';
 import type { FunctionInfo, TriggerInfo, WorkerInfo } from './info.js';
@@ -11,7 +12,7 @@ import { lazily } from './lazy.js';
 import { Logger } from './logger.js';
 import { resolveOptions, type InitOptions, type ResolvedOptions } from './options.js';
 import type { Platform } from './platform.js';
-import { reporter, Routes } from './routes.js';
+import { reporter, Routes, sessionLink } from './routes.js';
 import type { AnySchema } from './schema.js';
 import type {
   EnqueueResult,
@@ -33,7 +34,7 @@ import { ChannelEnds, type Channel, type ClientDeps } from './channels/ends.js';
 import type { ChannelReader } from './channels/reader.js';
 import type { ChannelWriter } from './channels/writer.js';
 import { Announcer, Bindings, Functions, Registry, TriggerTypes, subscribeFunctionsAvailable, type RegistrationContext } from './registration/index.js';
-import { Connection, Handshake, OUTCOMES, shutdownError, transportFromConstructor } from './session/index.js';
+import { Connection, Handshake, OUTCOMES, readyOptionsError, shutdownError, transportFromConstructor, type ReadyOptions } from './session/index.js';
 
 export type { Channel, ClientDeps } from './channels/ends.js';
 export type { ConnectionStateListener, IIIEvents } from './events.js';
@@ -62,47 +63,36 @@ export class III<TReader = ChannelReader, TWriter = ChannelWriter> {
   readonly #triggerTypes: TriggerTypes;
   readonly #calls: Calls;
   readonly #channels: ChannelEnds;
+  readonly #link: ReturnType<typeof sessionLink>;
   #shutdown: Promise<void> | undefined;
 
   constructor(platform: Platform, address: string | undefined, options: InitOptions = {}, deps: ClientDeps<TReader, TWriter> = {}) {
     const o = (this.#o = resolveOptions(platform, address, options));
+    // Before anything opens: Workers refuses a client at module scope (a clear error, then).
+    const outsideRequest = platform.bindRequest?.();
     this.#platform = platform;
     const sink = platform.console ?? globalThis.console;
     this.logger = new Logger({ level: o.logLevel, console: sink, prefix: `[${o.workerName}]`, forward: (l, m, d) => this.#sendLog(l, m, d) });
     // SDK diagnostics: console only, never sent to the engine.
     const diag = new Logger({ level: o.logLevel, console: sink });
+    for (const warning of o.warnings) diag.warn(warning);
     // The resolved options carry headers, reconnect, heartbeat and handshakeTimeoutMs as is.
     const transport = o.WebSocket ? transportFromConstructor(o.WebSocket, platform.name) : platform.connect;
     const conn = (this.#conn = new Connection({ ...o, url: o.address, platform, transport }));
-    // The session as the features see it (their context.ts / CallLink): the send policy and
-    // whether the client stopped.
-    const link = {
-      submit: conn.submit.bind(conn),
-      assertUsable: (what: string) => {
-        if (conn.isShutDown) throw new Error(`${what}: the client was shut down`);
-        if (conn.fatal) throw new Error(`${what}: the client has failed: ${conn.fatal.message}`);
-      },
-      stopped: (functionId: string) => (conn.isShutDown ? shutdownError(functionId) : conn.fatal),
-    };
+    const link = (this.#link = sessionLink(conn, outsideRequest));
     const registry = new Registry();
     const report = reporter(this.#events);
     const channels = (this.#channels = new ChannelEnds(platform, o.address, deps));
+    // From the options: propagator, maxMessageBytes, sendStackTraces.
     const serving = new Serving({
+      ...o,
       find: (id) => registry.functions.get(id),
       // Most payloads carry no ref: skip the copy then (test/bench micro.ts: 1.4 us -> 0.05 us).
       materialize: (data) => (containsChannelRef(data) ? materializeChannelRefs(data, (ref) => channels.open(ref)) : data),
       reply: (text) => conn.submit('reply', text),
-      propagator: o.propagator,
-    });
-    const parts: RegistrationContext = (this.#parts = {
-      platform,
-      namespace: o.namespace,
-      registry,
-      link,
       diag,
-      events: this.#events,
-      report,
     });
+    const parts: RegistrationContext = (this.#parts = { platform, namespace: o.namespace, registry, link, diag, events: this.#events, report });
     const handshake = (this.#handshake = new Handshake({ ...o, platform, replay: () => registry.replay() }));
     this.#announcer = new Announcer(parts);
     this.#functions = new Functions(parts, this.#announcer);
@@ -128,19 +118,23 @@ export class III<TReader = ChannelReader, TWriter = ChannelWriter> {
     return this.#handshake.workerId;
   }
 
-  /** Calls `listener(state, change)` on every state change; returns an unsubscribe function. */
+  /**
+   * Calls `listener(state, change)` at once with the current state (`connecting` at first), then
+   * on every change of state; returns an unsubscribe function. Retries within `reconnecting`
+   * are not changes: the `state` event reports each with its cause and delay.
+   */
   addConnectionStateListener(listener: ConnectionStateListener): () => void {
-    const listeners = this.#routes.stateListeners;
-    listeners.add(listener);
-    return () => listeners.delete(listener);
+    return this.#routes.addStateListener(listener);
   }
 
   on<E extends keyof IIIEvents>(event: E, listener: (...args: IIIEvents[E]) => void): this {
+    assertFunction(`on('${event}', listener)`, listener);
     this.#events.on(event, listener);
     return this;
   }
 
   once<E extends keyof IIIEvents>(event: E, listener: (...args: IIIEvents[E]) => void): this {
+    assertFunction(`once('${event}', listener)`, listener);
     this.#events.on(event, listener, true);
     return this;
   }
@@ -157,12 +151,16 @@ export class III<TReader = ChannelReader, TWriter = ChannelWriter> {
    * race its registration, and a function the engine refused (`FUNCTION_NAMESPACE_CONFLICT`) has
    * its `rejection` set. Rejects if the client fails (e.g. `WORKER_NAMESPACE_CONFLICT`), shuts
    * down, or the engine refuses the announce (an RBAC session not allowed the namespace).
-   * After a reconnect it waits for the new connection's acceptance.
+   * After a reconnect it waits for the new connection's acceptance. With `timeoutMs` it rejects
+   * `ENGINE_UNREACHABLE` (naming the address without its query, and the last attempt's cause)
+   * if the engine has not accepted the worker by then; with `signal`, `signal.reason` on abort.
    */
-  ready(): Promise<void> {
+  ready(options?: ReadyOptions): Promise<void> {
+    const refused = readyOptionsError(options) ?? this.#link.misuse();
+    if (refused) return Promise.reject(refused);
     // A registration with a valibot format is said once its converter has loaded (formats.ts).
     const converting = this.#announcer.settled();
-    return converting ? converting.then(() => this.#conn.ready()) : this.#conn.ready();
+    return converting ? converting.then(() => this.#conn.ready(options)) : this.#conn.ready(options);
   }
 
   /** Why the client stopped for good (`failed`), if it did. */
@@ -226,6 +224,7 @@ export class III<TReader = ChannelReader, TWriter = ChannelWriter> {
    * Registers an internal function (hidden from listings) and binds it; returns an unsubscribe.
    */
   onFunctionsAvailable(callback: (functions: FunctionInfo[]) => void): () => void {
+    assertFunction('onFunctionsAvailable(callback)', callback);
     return subscribeFunctionsAvailable(this, this.#platform, this.#parts.report, (data) => infos((m) => m.toFunctionInfos(data)), callback);
   }
 

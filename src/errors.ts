@@ -35,6 +35,12 @@ export const ErrorCode = {
   Forbidden: 'FORBIDDEN',
   /** A rejection value that was not an `ErrorBody`. */
   Unknown: 'UNKNOWN',
+  /** An outbound frame (a call's payload, a handler's result) over `maxMessageBytes`; never sent. */
+  PayloadTooLarge: 'PAYLOAD_TOO_LARGE',
+  /** `ready({ timeoutMs })` expired, or a call timed out unsent, because no connection was accepted. */
+  EngineUnreachable: 'ENGINE_UNREACHABLE',
+  /** Cloudflare Workers: a client created in one request was used from another. */
+  CrossRequest: 'CROSS_REQUEST',
   /** A channel reader's stream ended without its writer's end mark, or its socket dropped (docs/channels.md). */
   ChannelTruncated: 'CHANNEL_TRUNCATED',
   /** A channel's writer aborted it (`ChannelAbortedError`, the in-band abort frame). */

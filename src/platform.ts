@@ -88,6 +88,13 @@ export interface Platform {
   onResume?(callback: () => void): () => void;
   /** Console sink for the logger; defaults to `globalThis.console`. */
   console?: Pick<Console, 'debug' | 'info' | 'warn' | 'error'>;
+  /**
+   * Called once as a client is created, where a runtime ties sockets to the request that opened
+   * them (Cloudflare Workers): returns a check that gives the error (`CROSS_REQUEST`) to refuse
+   * work with when code no longer runs in that request. Throws where no client may be created at
+   * all (module scope). Optional.
+   */
+  bindRequest?(): ((functionId?: string) => Error | undefined) | undefined;
 }
 
 /** The part of the WHATWG WebSocket this SDK uses (the `WebSocket` option, session/websocket.ts). */

@@ -10,12 +10,14 @@ import type { Platform } from './platform.js';
 
 export { III, type IIIEvents, type ConnectionStateListener, type Channel, type ClientDeps } from './client.js';
 export type { IIIConnectionState, StateChange } from './events.js';
+export type { ReadyOptions } from './session/ready.js';
 export {
   DEFAULT_ADDRESS,
   DEFAULT_HANDSHAKE_TIMEOUT_MS,
   DEFAULT_HEARTBEAT,
   DEFAULT_INVOCATION_TIMEOUT_MS,
   DEFAULT_LOG_LEVEL,
+  DEFAULT_MAX_MESSAGE_BYTES,
   DEFAULT_ON_AUTH_ERROR,
   DEFAULT_RECONNECT,
   type AuthErrorPolicy,

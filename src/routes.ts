@@ -5,14 +5,15 @@
  * inbound type has a route. Engine signals and connection changes are applied from the
  * outcome table (session/outcomes.ts): to the pending calls, to the session, and as events.
  */
+import { assertFunction } from './arguments.js';
 import { ErrorCode, IIIInvocationError, RegistrationRejectedError, toError } from './errors.js';
-import type { ConnectionStateListener, Emitter, IIIEvents, StateChange } from './events.js';
+import type { ConnectionStateListener, Emitter, IIIConnectionState, IIIEvents, StateChange } from './events.js';
 import type { Logger } from './logger.js';
 import type { ResolvedOptions } from './options.js';
 import { decodeFrame, type InboundFrame, type RegistrationRejectedFrame } from './protocol/index.js';
-import type { Calls, Serving } from './calls/index.js';
-import { onFunctionRejected, onTriggerRefused, type Bindings, type RegistrationContext } from './registration/index.js';
-import { OUTCOMES, rejectionOutcome, type Connection, type Handshake, type Outcome } from './session/index.js';
+import type { CallLink, Calls, Serving } from './calls/index.js';
+import { onFunctionRejected, onTriggerRefused, type Bindings, type RegistrationContext, type RegistrationLink } from './registration/index.js';
+import { OUTCOMES, rejectionOutcome, shutdownError, type Connection, type Handshake, type Outcome } from './session/index.js';
 
 /** One handler per inbound frame type. */
 export type FrameRoutes = { [K in InboundFrame['type']]: (frame: Extract<InboundFrame, { type: K }>) => void };
@@ -33,6 +34,8 @@ export class Routes {
   readonly #events: Emitter<IIIEvents>;
   readonly #diag: Logger;
   readonly stateListeners = new Set<ConnectionStateListener>();
+  /** The state the listeners were last told: they hear of changes only, not of every retry. */
+  #told: IIIConnectionState = 'disconnected';
 
   constructor(parts: Parts) {
     this.#p = parts;
@@ -92,23 +95,46 @@ export class Routes {
     );
   }
 
+  /**
+   * Adds a state listener and calls it at once with the current state (the seed's and the
+   * official browser SDK's semantics); after that it hears of changes only.
+   */
+  addStateListener(listener: ConnectionStateListener): () => void {
+    assertFunction('addConnectionStateListener(listener)', listener);
+    this.stateListeners.add(listener);
+    this.#tell(listener, { state: this.#p.conn.state });
+    return () => void this.stateListeners.delete(listener);
+  }
+
+  /**
+   * Every state change and every scheduled retry: the `state` event hears all of them, listeners
+   * only changes. A warn after the 3rd failed attempt in a row and every 10th after it, so a wrong
+   * address or a stopped engine is never a silent hang (the address shown without its query).
+   */
   onState(change: StateChange): void {
-    if (change.state === 'failed') {
+    const { state, error, attempt } = change;
+    if (state === 'failed') {
       // A fatal outcome (`#settle`), or `OUTCOMES.retriesExhausted`: nothing will answer the calls left.
-      const error = change.error as IIIInvocationError;
-      this.#p.calls.end(OUTCOMES.retriesExhausted.calls, () => error);
-      this.#events.emit('fatal', error);
+      this.#p.calls.end(OUTCOMES.retriesExhausted.calls, () => error!);
+      this.#events.emit('fatal', error as IIIInvocationError);
     }
-    if (change.state === 'reconnecting' && change.error) {
-      this.#diag.debug(`reconnecting in ${change.delayMs ?? 0}ms: ${change.error.message}`);
+    if (state === 'reconnecting' && error) {
+      this.#diag.debug(`reconnecting in ${change.delayMs ?? 0}ms: ${error.message}`);
+      if (attempt !== undefined && (attempt === 3 || attempt % 10 === 0)) {
+        this.#diag.warn(`cannot reach the engine at ${this.#p.conn.shownUrl}: ${error.message}; retrying (attempt ${attempt})`);
+      }
     }
     this.#events.emit('state', change);
-    for (const listener of [...this.stateListeners]) {
-      try {
-        listener(change.state, change);
-      } catch (err) {
-        this.#p.registration.report(err);
-      }
+    if (state === this.#told) return;
+    this.#told = state;
+    for (const listener of [...this.stateListeners]) this.#tell(listener, change);
+  }
+
+  #tell(listener: ConnectionStateListener, change: StateChange): void {
+    try {
+      listener(change.state, change);
+    } catch (err) {
+      this.#p.registration.report(err);
     }
   }
 
@@ -150,6 +176,30 @@ export class Routes {
       stop ? error : new IIIInvocationError({ code: ErrorCode.AuthError, message: error.message, function_id: functionId }),
     );
   }
+}
+
+/**
+ * The session as the features see it (their `RegistrationLink` and `CallLink`): the send policy,
+ * and the refusal of new work once the client stopped, or when a Workers client is used from
+ * another request (`outsideRequest`, from `Platform.bindRequest`).
+ */
+export function sessionLink(
+  conn: Connection,
+  outsideRequest: ((functionId?: string) => Error | undefined) | undefined,
+): RegistrationLink & CallLink & { submit: Connection['submit']; misuse(functionId?: string): Error | undefined } {
+  const misuse = (functionId?: string) => outsideRequest?.(functionId);
+  return {
+    submit: conn.submit.bind(conn),
+    misuse,
+    assertUsable: (what) => {
+      const error = misuse();
+      if (error) throw error;
+      if (conn.isShutDown) throw new Error(`${what}: the client was shut down`);
+      if (conn.fatal) throw new Error(`${what}: the client has failed: ${conn.fatal.message}`);
+    },
+    stopped: (functionId) => misuse(functionId) ?? (conn.isShutDown ? shutdownError(functionId) : conn.fatal),
+    unreachable: (waited, functionId) => conn.unreachable(waited, functionId),
+  };
 }
 
 /** `err` as the client's `'error'` event. */

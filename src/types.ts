@@ -145,6 +145,11 @@ export interface TriggerRequest<TInput = unknown> {
   /** Explicit trace context; otherwise `InitOptions.propagator.inject()` is asked. */
   traceparent?: string;
   baggage?: string;
+  /**
+   * Send the call again while the engine answers that it was not delivered (`function_not_found`,
+   * `channel_send_failed`), until `timeoutMs`. @default InitOptions.retryUndelivered (true)
+   */
+  retryUndelivered?: boolean;
 }
 
 /** The result type of `trigger()` for a given action. */

@@ -265,8 +265,12 @@ async function main(): Promise<void> {
     reconnect: { initialDelayMs: 300, maxDelayMs: 2000 },
   });
   demo.iii = iii;
-  showState(iii.connectionState);
+  // Called at once with the current state, then on every change.
   iii.addConnectionStateListener((state, change) => showState(state, change));
+  // Retries are not changes of state: the `state` event brings each one, with its attempt number.
+  iii.on('state', (change) => {
+    if (change.state === 'reconnecting' && change.attempt && !authError) $('badge-text').textContent = `reconnecting… (attempt ${change.attempt})`;
+  });
   iii.on('function-rejected', (error) => {
     // Another tab already serves ui::* (the engine keeps the first owner, protocol.md §3.2).
     const note = $('ui-note');

@@ -7,6 +7,7 @@
  * pause (DESIGN.md "Runtime facts"): send-side flow control comes from the core.
  */
 import type { Transport, TransportFactory, WebSocketLike } from '../../src/platform.js';
+import { redactUrl } from '../../src/redact.js';
 import { adaptWebSocket } from '../../src/session/websocket.js';
 
 /** What workerd's upgraded socket is declared as (its `on*` handlers are there, unlisted). */
@@ -30,7 +31,7 @@ export function upgradeUrl(url: string): string {
   if (u.protocol === 'ws:') u.protocol = 'http:';
   else if (u.protocol === 'wss:') u.protocol = 'https:';
   else if (u.protocol !== 'http:' && u.protocol !== 'https:') {
-    throw new TypeError(`iii-isomorphic (workers): unsupported engine URL scheme "${u.protocol}" in ${url}; use ws:// or wss://.`);
+    throw new TypeError(`iii-isomorphic (workers): unsupported engine URL scheme "${u.protocol}" in ${redactUrl(url)}; use ws:// or wss://.`);
   }
   return u.toString();
 }
@@ -69,7 +70,7 @@ export function createWorkersTransport(config: WorkersTransportConfig = {}): Tra
           void response.body?.cancel?.();
           const detail = response.status === 101 ? 'a 101 response without a webSocket' : `HTTP ${response.status}${response.statusText ? ` ${response.statusText}` : ''}`;
           const message =
-            `iii-isomorphic (workers): the engine at ${url} answered ${detail} instead of upgrading to a WebSocket ` +
+            `iii-isomorphic (workers): the engine at ${redactUrl(url)} answered ${detail} instead of upgrading to a WebSocket ` +
             '(expected status 101). Check the address and port of the worker endpoint.';
           // 1006: the socket never opened.
           end(1006, message, new Error(message));
@@ -87,7 +88,7 @@ export function createWorkersTransport(config: WorkersTransportConfig = {}): Tra
       },
       (error: unknown) => {
         if (closeRequested) return end(closeRequested.code ?? 1000, closeRequested.reason ?? '');
-        const message = `iii-isomorphic (workers): could not connect to ${url}: ${error instanceof Error ? error.message : String(error)}`;
+        const message = `iii-isomorphic (workers): could not connect to ${redactUrl(url)}: ${error instanceof Error ? error.message : String(error)}`;
         end(1006, message, new Error(message, { cause: error }));
       },
     );

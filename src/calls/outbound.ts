@@ -3,7 +3,7 @@
  * encoding, the pending table, the results that come back, and the calls an outcome ends
  * (session/outcomes.ts: a lost socket ends the calls written on it, a fatal error all of them).
  */
-import { isBlankNamespace } from '../arguments.js';
+import { isAbortSignal, isBlankNamespace } from '../arguments.js';
 import { ErrorCode, IIIInvocationError } from '../errors.js';
 import type { Logger } from '../logger.js';
 import type { ResolvedOptions } from '../options.js';
@@ -11,9 +11,24 @@ import type { Platform } from '../platform.js';
 import type { InvocationResultFrame, OutboundInvokeFrame } from '../protocol/index.js';
 import type { TriggerRequest } from '../types.js';
 import { encodeCall } from './encode.js';
-import { PendingCalls } from './pending.js';
+import { PendingCalls, timeoutError, type CallState } from './pending.js';
 
 const ENGINE_PREFIX = 'engine::';
+
+/**
+ * The engine answers that prove no handler ran, so the call may be sent again (PRACTICES.md 18):
+ * - `function_not_found`: the engine resolves the id before it routes anything (§3.3), and an
+ *   SDK worker answers it without running anything (§3.3, "Worker side");
+ * - `channel_send_failed`: the invoke could not even be queued to the target's dying connection
+ *   (§3.4, §8 item 22), so the target never received it.
+ * Every other answer settles the call: `invocation_stopped` (§3.13) and a lost socket may come
+ * after the handler ran; `FORBIDDEN`, `INVALID_NAMESPACE`, `function_not_invokable` will not change.
+ * Behind a listener middleware (§3.15) the answer is the middleware's own.
+ */
+const UNDELIVERED = new Set(['function_not_found', 'channel_send_failed']);
+
+/** Delay before resend number `n` (0-based): 50 ms doubling to 1 s, ±20 % so a crowd spreads out. */
+const resendDelay = (n: number, random: () => number) => Math.min(1000, 50 * 2 ** n) * (0.8 + 0.4 * random());
 
 /** The session as calls see it (session/connection.ts, send-policy.ts). */
 export interface CallLink {
@@ -21,11 +36,13 @@ export interface CallLink {
   submit(kind: 'call', text: string, isLive?: () => boolean, onSent?: () => void): unknown;
   /** The error a new call gets at once when the client was shut down or has failed. */
   stopped(functionId: string): Error | undefined;
+  /** `ENGINE_UNREACHABLE` for a call that waited `waited` without a connection being accepted. */
+  unreachable(waited: string, functionId: string): Error;
 }
 
 export interface CallsContext {
   readonly platform: Platform;
-  readonly options: Pick<ResolvedOptions, 'namespace' | 'invocationTimeoutMs' | 'propagator'>;
+  readonly options: Pick<ResolvedOptions, 'namespace' | 'invocationTimeoutMs' | 'propagator' | 'maxMessageBytes' | 'retryUndelivered'>;
   readonly link: CallLink;
   /** SDK diagnostics: console only, never sent to the engine. */
   readonly diag: Logger;
@@ -37,7 +54,7 @@ export class Calls {
 
   constructor(ctx: CallsContext) {
     this.#ctx = ctx;
-    this.#pending = new PendingCalls(ctx.platform);
+    this.#pending = new PendingCalls(ctx.platform, (call) => this.#timedOut(call));
   }
 
   /**
@@ -58,9 +75,34 @@ export class Calls {
     }
   }
 
-  /** An `invocationresult` frame: settles its pending call, if any still waits. */
+  /**
+   * An `invocationresult` frame: settles its pending call, if any still waits, unless it says the
+   * call was not delivered and the call may be retried: then it is sent again later (UNDELIVERED).
+   */
   onResult(frame: InvocationResultFrame): void {
-    if (!this.#pending.resolveFrame(frame) && frame.error) this.#onUnmatchedError(frame.function_id, frame.error);
+    const { error, invocation_id: id } = frame;
+    const { platform, link } = this.#ctx;
+    const pending = this.#pending;
+    if (error && UNDELIVERED.has(error.code)) {
+      const delay = (n: number) => resendDelay(n, platform.random ?? Math.random);
+      const resend = (text: string) => link.submit('call', text, () => pending.has(id), () => pending.markSent(id));
+      if (pending.resendLater(id, `${error.code}: ${error.message}`, delay, resend)) return;
+    }
+    if (!pending.resolveFrame(frame) && error) this.#onUnmatchedError(frame.function_id, error);
+  }
+
+  /** How a call whose deadline passed is rejected: it depends on how far it got. */
+  #timedOut(call: CallState): Error {
+    const { functionId, timeoutMs } = call;
+    if (call.sent) return timeoutError(call);
+    if (call.undelivered !== undefined) {
+      return new IIIInvocationError({
+        code: ErrorCode.FunctionNotFound,
+        message: `${functionId} never became available within ${timeoutMs} ms (last answer: ${call.undelivered}). Check its id and namespace, or start its worker`,
+        function_id: functionId,
+      });
+    }
+    return this.#ctx.link.unreachable(`${functionId} waited ${timeoutMs} ms to be sent`, functionId);
   }
 
   #trigger(request: TriggerRequest): Promise<unknown> {
@@ -73,7 +115,15 @@ export class Calls {
     if (typeof functionId !== 'string' || functionId.trim() === '') return invalid('trigger: function_id must be a non-empty string');
     const stopped = link.stopped(functionId);
     if (stopped) return Promise.reject(stopped);
-    if (request.signal?.aborted) return Promise.reject(request.signal.reason);
+    const { signal } = request;
+    if (signal !== undefined && !isAbortSignal(signal)) return invalid('trigger: signal must be an AbortSignal');
+    if (signal?.aborted) return Promise.reject(signal.reason);
+    for (const field of ['traceparent', 'baggage'] as const) {
+      const value: unknown = request[field];
+      if (value !== undefined && value !== null && typeof value !== 'string') {
+        return invalid(`trigger: ${field} must be a string, got ${typeof value}`);
+      }
+    }
     let namespace: string | undefined;
     if (request.namespace !== undefined) {
       if (isBlankNamespace(request.namespace)) {
@@ -109,7 +159,7 @@ export class Calls {
     };
 
     if (action?.type === 'void') {
-      const text = encodeCall(frame);
+      const text = encodeCall(frame, options.maxMessageBytes);
       if (typeof text !== 'string') return Promise.reject(text);
       const deadline = platform.now() + timeoutMs;
       link.submit('call', text, () => platform.now() < deadline);
@@ -117,9 +167,12 @@ export class Calls {
     }
     const id = platform.randomUUID();
     frame.invocation_id = id;
-    const text = encodeCall(frame);
+    const text = encodeCall(frame, options.maxMessageBytes);
     if (typeof text !== 'string') return Promise.reject(text);
-    const promise = pending.add({ id, functionId, timeoutMs, signal: request.signal });
+    // The text is kept only where a resend may need it: a void call is never answered (§3.6).
+    const retry = request.retryUndelivered ?? options.retryUndelivered;
+    if (typeof retry !== 'boolean') return invalid('trigger: retryUndelivered must be a boolean');
+    const promise = pending.add({ id, functionId, timeoutMs, signal, text: retry ? text : undefined });
     if (pending.has(id)) {
       link.submit(
         'call',

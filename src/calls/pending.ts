@@ -1,7 +1,7 @@
 /**
  * The table of calls waiting for an `invocationresult` (PRACTICES.md 8: every request settles).
  * Every way out of the table (result, timeout, abort, lost socket, shutdown) goes through
- * `#remove`, which releases the entry's abort listener.
+ * `#remove`, which releases the entry's abort listener and resend timer.
  *
  * Timeouts: one platform timer for the whole table, armed for the earliest deadline, instead of
  * one timer per call (a Node `Timeout` and its closure cost ~300 bytes per pending call, a third
@@ -11,24 +11,34 @@
  * never early. Settled calls leave their queue lazily; a queue is compacted when stale items outnumber live ones.
  */
 import type { Platform, TimerHandle } from '../platform.js';
-import { ErrorCode, IIIInvocationError, IIITimeoutError } from '../errors.js';
+import { ErrorCode, IIITimeoutError } from '../errors.js';
 import type { InvocationResultFrame } from '../protocol/index.js';
 import { decodeResult } from './result.js';
 
 /** Larger delays overflow to ~1 ms in most runtimes' setTimeout; treat them as "no timeout". */
 const MAX_TIMER_MS = 2_147_483_647;
 
-interface Entry {
+/** What decides how a call that timed out is rejected (outbound.ts). */
+export interface CallState {
   functionId: string;
+  timeoutMs: number;
   /** Written to a socket: its result can only come back on that socket (§3.13). */
   sent: boolean;
+  /** The engine's last answer that the call was not delivered (`resendLater`), if any. */
+  undelivered: string | undefined;
+}
+
+interface Entry extends CallState {
   /** Platform time at which the call times out; `Infinity` for none. */
   deadline: number;
-  timeoutMs: number;
   resolve(value: unknown): void;
   reject(reason: unknown): void;
   signal: AbortSignal | undefined;
   onAbort: (() => void) | undefined;
+  /** The frame, kept for a resend when the call may be retried (`retryUndelivered`). */
+  text: string | undefined;
+  resends: number;
+  resendTimer: TimerHandle | undefined;
 }
 
 export interface AddCall {
@@ -36,6 +46,13 @@ export interface AddCall {
   functionId: string;
   timeoutMs: number;
   signal?: AbortSignal;
+  /** Given when the call may be re-sent after an answer that proves it was not delivered. */
+  text?: string;
+}
+
+/** `TIMEOUT`: the call was sent and no answer came in time (§3.5). */
+export function timeoutError(call: CallState): IIITimeoutError {
+  return new IIITimeoutError({ code: ErrorCode.Timeout, message: `invocation timed out after ${call.timeoutMs}ms`, function_id: call.functionId });
 }
 
 /** Calls of one timeout value in deadline order: parallel arrays, consumed from `head`. */
@@ -57,8 +74,12 @@ export class PendingCalls {
   #timer: TimerHandle | undefined;
   #timerAt = Infinity;
 
-  constructor(platform: Platform) {
+  readonly #timedOut: (call: CallState) => Error;
+
+  /** `timedOut` gives the rejection of a call whose deadline passed. */
+  constructor(platform: Platform, timedOut: (call: CallState) => Error = timeoutError) {
     this.#platform = platform;
+    this.#timedOut = timedOut;
   }
 
   get size(): number {
@@ -81,7 +102,20 @@ export class PendingCalls {
         return;
       }
       const deadline = call.timeoutMs > MAX_TIMER_MS ? Infinity : this.#platform.now() + call.timeoutMs;
-      const entry: Entry = { functionId: call.functionId, sent: false, deadline, timeoutMs: call.timeoutMs, resolve, reject, signal, onAbort: undefined };
+      const entry: Entry = {
+        functionId: call.functionId,
+        sent: false,
+        undelivered: undefined,
+        deadline,
+        timeoutMs: call.timeoutMs,
+        resolve,
+        reject,
+        signal,
+        onAbort: undefined,
+        text: call.text,
+        resends: 0,
+        resendTimer: undefined,
+      };
       if (signal) {
         entry.onAbort = () => this.#settle(call.id, signal.reason);
         signal.addEventListener('abort', entry.onAbort, { once: true });
@@ -132,10 +166,7 @@ export class PendingCalls {
         }
         if (deadline > now) break;
         q.head++;
-        this.#settle(
-          id,
-          new IIITimeoutError({ code: ErrorCode.Timeout, message: `invocation timed out after ${entry.timeoutMs}ms`, function_id: entry.functionId }),
-        );
+        this.#settle(id, this.#timedOut(entry));
       }
       if (q.head >= q.ids.length) this.#queues.delete(ms);
       else next = Math.min(next, q.deadlines[q.head]!);
@@ -178,6 +209,25 @@ export class PendingCalls {
     if (entry) entry.sent = true;
   }
 
+  /**
+   * The engine answered that call `id` was not delivered (`message`): if the call may be retried,
+   * it is kept, no longer `sent`, and `resend(text)` runs after `delay(resends so far)`; its
+   * deadline keeps running. Returns false when the answer must settle the call instead.
+   */
+  resendLater(id: string, message: string, delay: (resends: number) => number, resend: (text: string) => void): boolean {
+    const entry = this.#entries.get(id);
+    const text = entry?.text;
+    if (!entry || text === undefined) return false;
+    entry.sent = false;
+    entry.undelivered = message;
+    // A resend already scheduled covers a second such answer too.
+    entry.resendTimer ??= this.#platform.setTimeout(() => {
+      entry.resendTimer = undefined;
+      if (this.#entries.get(id) === entry) resend(text);
+    }, delay(entry.resends++));
+    return true;
+  }
+
   /** Settles the call a result frame answers. Unknown ids (late results, §3.5) are ignored. */
   resolveFrame(frame: InvocationResultFrame): boolean {
     const entry = this.#remove(frame.invocation_id);
@@ -217,6 +267,7 @@ export class PendingCalls {
       } else this.#trim(entry);
     }
     if (entry.signal && entry.onAbort) entry.signal.removeEventListener('abort', entry.onAbort);
+    if (entry.resendTimer !== undefined) this.#platform.clearTimeout(entry.resendTimer);
     return entry;
   }
 }

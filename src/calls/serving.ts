@@ -3,6 +3,7 @@
  * into live ends, run the handler (inside the delivered trace context), and answer.
  */
 import { ErrorCode, errorMessage } from '../errors.js';
+import type { Logger } from '../logger.js';
 import type { TracePropagator } from '../options.js';
 import type { InboundInvokeFrame } from '../protocol/index.js';
 import type { AnySchema } from '../schema.js';
@@ -23,7 +24,13 @@ export interface ServingContext {
   materialize(data: unknown): unknown;
   /** Sends an answer (send policy `reply`: dropped if its socket is gone, the engine halted the call, §3.13). */
   reply(text: string): void;
-  propagator: TracePropagator | undefined;
+  propagator?: TracePropagator | undefined;
+  /** A result over it is not sent: the caller gets `PAYLOAD_TOO_LARGE` (encode.ts). */
+  maxMessageBytes: number;
+  /** Whether a handler's stack trace goes to the caller (who may be an untrusted browser tab). */
+  sendStackTraces: boolean;
+  /** The worker's console log: handler failures and results that could not be sent. */
+  diag: Logger;
 }
 
 export class Serving {
@@ -86,14 +93,23 @@ export class Serving {
       const value = await (extract ? extract.call(propagator, { traceparent: context.traceparent, baggage: context.baggage }, call) : call());
       this.#reply(id, frame, { result: value });
     } catch (err) {
-      const stacktrace = err instanceof Error ? err.stack : undefined;
-      this.#reply(id, frame, { error: { code: ErrorCode.InvocationFailed, message: errorMessage(err), stacktrace } });
+      // The failure stays readable here, stack included; the caller gets the message and the
+      // error's own string `code` (e.g. CARD_DECLINED), and the stack only if sendStackTraces.
+      const { diag, sendStackTraces } = this.#ctx;
+      diag.error(`${frame.function_id} failed: ${errorMessage(err)}`, err);
+      const own = (err as { code?: unknown } | null)?.code;
+      const code = typeof own === 'string' && own ? own : ErrorCode.InvocationFailed;
+      const stacktrace = sendStackTraces && err instanceof Error ? err.stack : undefined;
+      this.#reply(id, frame, { error: { code, message: errorMessage(err), stacktrace } });
     }
   }
 
   /** Answers an engine invocation (§3.3); nothing when it carried no id. */
   #reply(id: string | undefined, frame: InboundInvokeFrame, outcome: Outcome): void {
-    if (id !== undefined) this.#ctx.reply(encodeReply(id, frame.function_id, outcome));
+    if (id === undefined) return;
+    const { text, refused } = encodeReply(id, frame.function_id, outcome, this.#ctx.maxMessageBytes);
+    if (refused) this.#ctx.diag.warn(`${refused}; the caller gets this error instead of the result`);
+    this.#ctx.reply(text);
   }
 }
 

@@ -10,15 +10,16 @@
  * is send-policy.ts; what each close or timeout means is outcomes.ts; what the frames say is
  * the client's (the opening sequence of handshake.ts runs from `onOpen`).
  */
-import { ErrorCode, IIIInvocationError } from '../errors.js';
+import type { IIIInvocationError } from '../errors.js';
 import type { IIIConnectionState, StateChange } from '../events.js';
 import type { HeartbeatOptions, ReconnectOptions } from '../options.js';
 import type { Platform, TransportFactory } from '../platform.js';
+import { redactUrl, scrub, secretsOf } from '../redact.js';
 import { backoffDelay } from './backoff.js';
 import { Liveness, PING_FRAME } from './liveness.js';
-import { CLOSE_HANDSHAKE_TIMEOUT, CLOSE_HEARTBEAT_TIMEOUT, shutdownError } from './outcomes.js';
+import { CLOSE_HANDSHAKE_TIMEOUT, CLOSE_HEARTBEAT_TIMEOUT, gaveUpError, shutdownError, unreachableError } from './outcomes.js';
 import { Outbox } from './outbox.js';
-import { ReadyWaiters } from './ready.js';
+import { ReadyWaiters, type ReadyOptions } from './ready.js';
 import { SEND_POLICY, type SendAction, type SendKind } from './send-policy.js';
 import { release, type Phase } from './phases.js';
 import { closedWithin, openSocket, type Socket } from './socket.js';
@@ -51,15 +52,23 @@ export class Connection {
   /** Consecutive failed attempts since the last connection that lived `minUptimeMs`. */
   #attempt = 0;
   #everRegistered = false;
+  /** Why the last attempt failed (its cause); cleared once a socket is registered. */
+  #lastFailure: Error | undefined;
   /** Calls waiting for a registered socket (send-policy.ts `queue`). */
   readonly #outbox = new Outbox();
-  readonly #waiters = new ReadyWaiters();
+  readonly #waiters: ReadyWaiters;
   #unsubscribeResume: (() => void) | undefined;
+  /** The address as errors show it, and what every reported error is scrubbed of (redact.ts). */
+  readonly shownUrl: string;
+  readonly #secrets: string[];
 
   /** `handlers` here or at `start()`: the client passes them once the parts they call exist. */
   constructor(options: ConnectionOptions, handlers?: ConnectionHandlers) {
     this.#o = options;
     this.#h = handlers;
+    this.#waiters = new ReadyWaiters(options.platform);
+    this.shownUrl = redactUrl(options.url);
+    this.#secrets = secretsOf(options.url, options.headers);
   }
 
   get state(): IIIConnectionState {
@@ -89,9 +98,8 @@ export class Connection {
   }
 
   /**
-   * Sends, queues or refuses `text` as the current phase's row of the send policy says, and
-   * returns what was done. A write that throws means the socket is going: the frame is then
-   * treated as it would be without one (a call is queued, a registration replayed).
+   * Sends, queues or refuses `text` as the phase's row of the send policy says. A write that throws
+   * means the socket is going: the frame is treated as without one (a call queued, a registration replayed).
    */
   submit(kind: SendKind, text: string, isLive?: () => boolean, onSent?: () => void): SendAction {
     let action = SEND_POLICY[this.#phase.kind][kind];
@@ -107,15 +115,21 @@ export class Connection {
   }
 
   /**
-   * Resolves once the engine has answered the current connection's announce (`accept()`).
-   * Rejects when the client fails or is shut down, or while the announce stands refused.
+   * Resolves once the engine has answered the current connection's announce (`accept()`). Rejects when the client
+   * fails or is shut down, while the announce stands refused, after `timeoutMs` (`ENGINE_UNREACHABLE`), on abort.
    */
-  ready(): Promise<void> {
+  ready(options: ReadyOptions = {}): Promise<void> {
     const p = this.#phase;
+    if (options.signal?.aborted) return Promise.reject(options.signal.reason);
     if (p.kind === 'accepted') return Promise.resolve();
     const refused = p.kind === 'registered' ? p.refusal : this.#stopError();
     if (refused) return Promise.reject(refused);
-    return this.#waiters.wait();
+    return this.#waiters.wait(options, () => this.unreachable(`ready() waited ${options.timeoutMs} ms`));
+  }
+
+  /** `ENGINE_UNREACHABLE` after `waited` ran out, with the last attempt's cause. */
+  unreachable(waited: string, functionId?: string): IIIInvocationError {
+    return unreachableError(waited, this.shownUrl, this.#lastFailure, functionId);
   }
 
   /** The engine sent `workerregistered` (§3.1): arm liveness, then flush the queued calls. */
@@ -127,6 +141,7 @@ export class Connection {
       ? new Liveness(platform, heartbeat, () => this.#write(PING_FRAME), (e) => this.#lost(e, CLOSE_HEARTBEAT_TIMEOUT))
       : undefined;
     this.#everRegistered = true;
+    this.#lastFailure = undefined;
     this.#enter({ kind: 'registered', socket: p.socket, since: platform.now(), liveness }, { state: 'connected' });
     this.#outbox.drain((frame) => this.#write(frame));
   }
@@ -197,7 +212,7 @@ export class Connection {
     };
     let socket: Socket;
     try {
-      socket = openSocket(this.#o.transport, url, headers, {
+      socket = openSocket(this.#o.transport, url, headers, this.#secrets, {
         open: () => {
           const p = current();
           if (p?.kind !== 'dialing') return;
@@ -217,7 +232,7 @@ export class Connection {
     } catch (err) {
       // A missing WebSocket or a malformed URL (`OUTCOMES.dialFailed`): retrying will not help,
       // but the backoff and maxRetries bound it, and the error is reported on the state event.
-      this.#scheduleRetry(err instanceof Error ? err : new Error(String(err)));
+      this.#scheduleRetry(scrub(err instanceof Error ? err : new Error(String(err)), this.#secrets));
       return;
     }
     const deadline = platform.setTimeout(() => {
@@ -244,13 +259,10 @@ export class Connection {
 
   #scheduleRetry(error: Error): void {
     const { reconnect, platform } = this.#o;
+    this.#lastFailure = error;
     if (this.#attempt >= reconnect.maxRetries) {
       // `OUTCOMES.retriesExhausted`: nothing will ever answer the calls still waiting.
-      const gaveUp = new IIIInvocationError({
-        code: ErrorCode.ConnectionFailed,
-        message: `gave up reconnecting after ${this.#attempt} retries: ${error.message}`,
-        cause: error,
-      });
+      const gaveUp = gaveUpError(this.#attempt, error);
       this.#enter({ kind: 'failed', error: gaveUp }, { state: 'failed', error: gaveUp });
       this.#unsubscribeResume?.();
       return;
@@ -264,9 +276,8 @@ export class Connection {
   }
 
   /**
-   * The platform says the network or the page is back. Waiting: skip the rest of the backoff.
-   * Registered: the socket may have died while we were away (a laptop lid, a lost network), so
-   * check it now instead of at the next idle deadline.
+   * The platform says the network or the page is back. Waiting: skip the rest of the backoff. Registered: the
+   * socket may have died meanwhile (a laptop lid, a lost network): check it now, not at the next idle deadline.
    */
   #resume(): void {
     const p = this.#phase;

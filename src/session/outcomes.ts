@@ -35,10 +35,11 @@ export const OUTCOMES = {
   triggerRefused: row('handle', 'none', '§3.7'),
   /**
    * `{"type":"error"}` AUTH_ERROR with `onAuthError: 'retry'`: the engine also answers it while
-   * its auth function is briefly unreachable, so the socket is replaced. Calls end at once with
-   * the auth error rather than by timeout (§7 item 3).
+   * its auth function is briefly unreachable (an engine restart, §1.3), so the socket is replaced
+   * and queued calls keep waiting, up to their own timeout, for an attempt that is accepted
+   * (issue 10 item 10). The refusal comes before `workerregistered`, so no call was sent on it.
    */
-  authRetry: row('retry', 'all', '§1.3'),
+  authRetry: row('retry', 'sent', '§1.3'),
   /** AUTH_ERROR with `onAuthError: 'stop'`. */
   authStop: row('fatal', 'all', '§1.3'),
   /** An error result for one call: `invocation_stopped` (its target left), `function_not_found`, … */
@@ -81,4 +82,22 @@ export function rejectionOutcome(code: string): Outcome {
 /** The rejection of everything asked of a client that was shut down (`OUTCOMES.shutdown`). */
 export function shutdownError(functionId?: string): IIIInvocationError {
   return new IIIInvocationError({ code: ErrorCode.Shutdown, message: 'the client was shut down', function_id: functionId });
+}
+
+/** `OUTCOMES.retriesExhausted`: the client's fatal error. */
+export function gaveUpError(retries: number, last: Error): IIIInvocationError {
+  return new IIIInvocationError({ code: ErrorCode.ConnectionFailed, message: `gave up reconnecting after ${retries} retries: ${last.message}`, cause: last });
+}
+
+/**
+ * `ENGINE_UNREACHABLE`: `waited` (e.g. "ready() waited 2000 ms") ran out before the engine at `url`
+ * (shown without its query) accepted this worker; `cause` is the last attempt's failure, if any.
+ */
+export function unreachableError(waited: string, url: string, cause: Error | undefined, functionId?: string): IIIInvocationError {
+  return new IIIInvocationError({
+    code: ErrorCode.EngineUnreachable,
+    message: `the engine at ${url} has not accepted this worker: ${cause?.message ?? 'still connecting'} (${waited}). Check the address and that the engine runs`,
+    function_id: functionId,
+    cause,
+  });
 }

@@ -6,6 +6,7 @@
  * It uses the `on*` properties, the part of the API every such socket has.
  */
 import type { Transport, TransportFactory, TransportHandlers, WebSocketConstructor, WebSocketLike } from '../platform.js';
+import { redactUrl } from '../redact.js';
 
 /** Bun's built-in WebSocket also stops and restarts reading from the socket (measured). */
 type PausableWebSocket = WebSocketLike & { pause?: () => void; resume?: () => void };
@@ -41,7 +42,8 @@ export function adaptWebSocket(ws: PausableWebSocket, url: string, label: string
     closed = true;
     handlers.onClose(code, reason);
   };
-  const fail = (message: string) => handlers.onError(new Error(`iii-isomorphic (${label}): ${message} (${url})`));
+  // A browser's error event says nothing more than "error" (no cause is exposed to scripts).
+  const fail = (message: string) => handlers.onError(new Error(`iii-isomorphic (${label}): ${message} (${redactUrl(url)})`));
   ws.onopen = () => {
     if (!closed) handlers.onOpen();
   };

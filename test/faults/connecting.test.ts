@@ -109,6 +109,18 @@ describe('item 7: ready({ timeoutMs, signal })', () => {
   });
 });
 
+describe('item 7: a TLS failure is named in the cause', () => {
+  it('wss:// to a server that does not speak TLS: the TLS error reaches ENGINE_UNREACHABLE', { timeout: 10_000 }, async () => {
+    const port = await plainHttpServer();
+    const c = client(`wss://127.0.0.1:${port}/`);
+    const o = await outcomeWithin(readyWithin(c, { timeoutMs: 1500 }), 5000);
+    const what = describeOutcome(o, 5000);
+    expect(codeOf(o.error), what).toBe(CODE.EngineUnreachable);
+    // OpenSSL's words for a peer that answered plain HTTP (Node 20: "wrong version number").
+    expect(messageChain(o.error), what).toMatch(/SSL|TLS|EPROTO|wrong version number/i);
+  });
+});
+
 describe('item 7: calls and state events when the engine is never reached', () => {
   it('a call queued until its timeout rejects ENGINE_UNREACHABLE (not a TIMEOUT that reads like a slow function)', { timeout: 10_000 }, async () => {
     const port = await freePort();

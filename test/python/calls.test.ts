@@ -12,6 +12,7 @@ let py: PythonPeer;
 const fn = {
   add: unique('ts::add'),
   fail: unique('ts::fail'),
+  failWithStack: unique('ts::fail-with-stack'),
   slow: unique('ts::slow'),
   sink: unique('ts::sink'),
 };
@@ -22,6 +23,10 @@ beforeAll(async () => {
   ts = tsWorker(engine.url);
   ts.registerFunction(fn.add, (d: { a: number; b: number }) => ({ sum: d.a + d.b, runtime: 'node' }));
   ts.registerFunction(fn.fail, (d: { message: string }) => {
+    throw new Error(d.message);
+  });
+  // A worker that sends its stack traces (sendStackTraces; off by default, issue 10 item 11).
+  tsWorker(engine.url, { sendStackTraces: true }).registerFunction(fn.failWithStack, (d: { message: string }) => {
     throw new Error(d.message);
   });
   ts.registerFunction(fn.slow, async (d: { ms: number }) => {
@@ -105,11 +110,14 @@ describe('Python calls this SDK', () => {
     }
   });
 
-  it('gets an exception of this SDK as InvocationError invocation_failed with its message and stack', async () => {
+  // The stack used to travel always; since issue 10 item 11 only with sendStackTraces: true.
+  it('gets an exception of this SDK as InvocationError invocation_failed with its message; the stack only with sendStackTraces', async () => {
     const seen = await fromPython({ function_id: fn.fail, payload: { message: 'node says no' } });
     expect(seen.ok).toBe(false);
     expect(seen.error).toMatchObject({ type: 'InvocationError', code: 'invocation_failed', message: 'node says no', function_id: fn.fail });
-    expect(seen.error.stacktrace).toMatch(/Error: node says no/);
+    expect(seen.error.stacktrace ?? undefined).toBeUndefined();
+    const withStack = await fromPython({ function_id: fn.failWithStack, payload: { message: 'node says no' } });
+    expect(withStack.error.stacktrace).toMatch(/Error: node says no/);
   });
 
   it('gets function_not_found for an id nobody registered', async () => {

@@ -54,7 +54,9 @@ function startHelper(sdk: any, url: string): { shutdown(): Promise<void>; ready(
     workerName: 'conformance-helper',
     reconnect: { initialDelayMs: 50, maxDelayMs: 250, minUptimeMs: 0 },
     invocationTimeoutMs: 10000,
-    logLevel: 'error',
+    // Its handlers fail on purpose (refused tokens, HELPER.fail), and a worker logs every handler
+    // failure with its stack at `error`: set CONFORMANCE_HELPER_LOG=error to see them.
+    logLevel: process.env.CONFORMANCE_HELPER_LOG === 'error' ? 'error' : 'silent',
   });
   // RBAC auth (§1.3): the token travels in the URL query (the only way a browser can carry it).
   iii.registerFunction(HELPER.auth, (input: { query_params?: Record<string, string[]>; headers?: Record<string, string> }) => {

@@ -102,7 +102,9 @@ describe('client: opening sequence', () => {
     const voided = client.trigger({ function_id: 'v', payload: 1, action: TriggerAction.Void(), timeoutMs: 100 });
     await expect(voided).resolves.toBeUndefined();
     clock.advance(150);
-    expect(await early).toMatchObject({ code: 'TIMEOUT' });
+    // Never sent, no connection accepted yet: ENGINE_UNREACHABLE rather than a TIMEOUT that reads
+    // like a slow function (issue 10 item 7; it was TIMEOUT before).
+    expect(await early).toMatchObject({ code: 'ENGINE_UNREACHABLE', message: expect.stringContaining('still connecting') });
     const later = client.trigger({ function_id: 'y', payload: 2 });
     connect(last());
     expect(types(last())).toEqual(['invoke:engine::workers::register', 'invoke:y']);
@@ -214,18 +216,26 @@ describe('client: fatal rejections and auth', () => {
     await client.shutdown();
   });
 
-  it("AUTH_ERROR with policy 'retry': clear error on pending calls, event, reconnect", async () => {
+  // Until issue 10 item 10, queued calls were rejected AUTH_ERROR at the first refusal; a refusal
+  // the next attempt may clear (an engine restart) now leaves them waiting up to their timeout.
+  it("AUTH_ERROR with policy 'retry': event, reconnect; queued calls wait, then ENGINE_UNREACHABLE with the refusal", async () => {
     const { client, last, clock, transports } = setup({ reconnect: { initialDelayMs: 10, jitter: 0 } });
     const authErrors: Error[] = [];
     client.on('auth-error', (e) => authErrors.push(e));
-    const p = client.trigger({ function_id: 'f' });
+    let settled: unknown;
+    const p = client.trigger({ function_id: 'f', timeoutMs: 1000 }).catch((e: unknown) => (settled = e));
     last().open();
     last().receive({ type: 'error', error: { code: 'AUTH_ERROR', message: 'invalid token' } });
-    await expect(p).rejects.toMatchObject({ code: 'AUTH_ERROR', message: 'AUTH_ERROR: invalid token' });
+    await flush();
+    expect(settled).toBeUndefined();
     expect(authErrors).toHaveLength(1);
     expect(client.connectionState).toBe('reconnecting');
     clock.advance(10);
     expect(transports).toHaveLength(2);
+    clock.advance(990);
+    const err = (await p) as { code?: string; message?: string; cause?: { message?: string } };
+    expect(err).toMatchObject({ code: 'ENGINE_UNREACHABLE' });
+    expect(err.message).toMatch(/AUTH_ERROR: invalid token/);
     await client.shutdown();
   });
 
@@ -336,7 +346,8 @@ describe('client: inbound frames', () => {
     expect(replies()).toHaveLength(4);
     const byId = Object.fromEntries(replies().map((r) => [r.invocation_id, r]));
     expect(byId['1']).toEqual({ type: 'invocationresult', invocation_id: '1', function_id: 'u' });
-    expect(byId['2']).toMatchObject({ error: { code: 'invocation_failed', message: 'boom', stacktrace: expect.stringContaining('boom') } });
+    // No stack trace leaves the worker unless sendStackTraces (issue 10 item 11; it used to).
+    expect(byId['2']).toEqual({ type: 'invocationresult', invocation_id: '2', function_id: 't', error: { code: 'invocation_failed', message: 'boom' } });
     expect(byId['3']).toMatchObject({ error: { code: 'function_not_found' } });
     expect(byId['4']).toMatchObject({ error: { code: 'function_not_invokable' } });
     await client.shutdown();
@@ -511,5 +522,102 @@ describe('client: options and input checks', () => {
       { type: 'invokefunction', function_id: 'engine::log::warn', data: { message: 'shown', service_name: 'unit', data: { x: 1 } }, action: { type: 'void' }, namespace: 'default' },
     ]);
     void client.shutdown();
+  });
+});
+
+describe('client: connection-state listener and reconnect options', () => {
+  // Issue 13: the listener used to hear nothing until the first change (so never `connecting`)
+  // and `reconnecting` again at every retry; the `state` event keeps the per-retry detail.
+  it('a listener is called at once with the current state, then on changes only', () => {
+    const { client, last, clock } = setup({ reconnect: { initialDelayMs: 10, maxDelayMs: 10, jitter: 0 } });
+    const heard: string[] = [];
+    const events: Array<{ state: string; attempt?: number }> = [];
+    client.on('state', (change) => events.push({ state: change.state, attempt: change.attempt }));
+    const off = client.addConnectionStateListener((state) => heard.push(state));
+    expect(heard).toEqual(['connecting']);
+    for (let i = 0; i < 3; i++) {
+      last().drop(1006);
+      clock.advance(10);
+    }
+    connect(last());
+    expect(heard).toEqual(['connecting', 'reconnecting', 'connected']);
+    expect(events.filter((e) => e.state === 'reconnecting').map((e) => e.attempt)).toEqual([1, 2, 3]);
+    off();
+    last().drop(1006);
+    expect(heard).toHaveLength(3);
+    expect(() => client.addConnectionStateListener(5 as never)).toThrow(TypeError);
+    void client.shutdown();
+  });
+
+  it("iii-sdk's reconnectionConfig: { maxRetries: 0 } does not reconnect", async () => {
+    const { client, last, clock, transports } = setup({ reconnectionConfig: { maxRetries: 0 } });
+    connect(last());
+    last().drop(1006);
+    clock.advance(60_000);
+    expect(transports).toHaveLength(1);
+    expect(client.connectionState).toBe('failed');
+    expect(client.getFatalError()?.code).toBe('CONNECTION_FAILED');
+    await client.shutdown();
+  });
+});
+
+describe('client: calls the engine answers as not delivered (retryUndelivered)', () => {
+  const invokes = (t: FakeTransport, id: string) => t.frames.filter((f) => f.type === 'invokefunction' && f.function_id === id);
+  const notFound = (t: FakeTransport, frame: Record<string, unknown>, code = 'function_not_found') =>
+    t.receive({ type: 'invocationresult', invocation_id: frame.invocation_id, function_id: frame.function_id, error: { code, message: 'Function f not found' } });
+
+  it('re-sends the same frame after 50 ms, then 100 ms, … and resolves with the answer that comes', async () => {
+    const { client, last, clock } = setup();
+    connect(last());
+    const p = client.trigger({ function_id: 'f', payload: { q: 1 }, timeoutMs: 5000 });
+    const [first] = invokes(last(), 'f');
+    notFound(last(), first!);
+    clock.advance(49);
+    expect(invokes(last(), 'f')).toHaveLength(1);
+    clock.advance(1);
+    expect(invokes(last(), 'f')).toEqual([first, first]);
+    notFound(last(), first!, 'channel_send_failed');
+    clock.advance(99);
+    expect(invokes(last(), 'f')).toHaveLength(2);
+    clock.advance(1);
+    expect(invokes(last(), 'f')).toHaveLength(3);
+    last().receive({ type: 'invocationresult', invocation_id: first!.invocation_id, function_id: 'f', result: 'done' });
+    await expect(p).resolves.toBe('done');
+    await client.shutdown();
+  });
+
+  it('at its timeout the call rejects function_not_found saying it never became available; false rejects at once', async () => {
+    const { client, last, clock } = setup({ retryUndelivered: false });
+    connect(last());
+    const waiting = client.trigger({ function_id: 'f', timeoutMs: 1000, retryUndelivered: true }).catch((e: unknown) => e);
+    const atOnce = client.trigger({ function_id: 'g', timeoutMs: 1000 }).catch((e: unknown) => e);
+    notFound(last(), invokes(last(), 'g')[0]!);
+    expect(await atOnce).toMatchObject({ code: 'function_not_found', message: 'Function f not found' });
+    for (let i = 0; i < 20; i++) {
+      const sent = invokes(last(), 'f');
+      notFound(last(), sent[sent.length - 1]!);
+      clock.advance(100);
+    }
+    const err = (await waiting) as Error & { code?: string };
+    expect(err.code).toBe('function_not_found');
+    expect(err.message).toMatch(/^f never became available within 1000 ms \(last answer: function_not_found: Function f not found\)/);
+    // 50, 100, 200, 400 ms apart within the second: the backoff, not a resend per answer.
+    expect(invokes(last(), 'f').length).toBeLessThanOrEqual(6);
+    await client.shutdown();
+  });
+
+  it('a re-sent call waits in the queue while disconnected, and is not CONNECTION_LOST: it never ran', async () => {
+    const { client, last, clock } = setup({ reconnect: { initialDelayMs: 10, jitter: 0 } });
+    connect(last());
+    const p = client.trigger({ function_id: 'f', timeoutMs: 5000 });
+    notFound(last(), invokes(last(), 'f')[0]!);
+    last().drop(1006);
+    clock.advance(60);
+    connect(last(), 'w-2', 'tok-2');
+    const [again] = invokes(last(), 'f');
+    expect(again).toBeDefined();
+    last().receive({ type: 'invocationresult', invocation_id: again!.invocation_id, function_id: 'f', result: 2 });
+    await expect(p).resolves.toBe(2);
+    await client.shutdown();
   });
 });

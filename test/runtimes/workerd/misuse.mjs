@@ -57,7 +57,28 @@ async function moduleScope(config) {
   }
 }
 
+/** The documented pattern: a client per request, `ctx.waitUntil(iii.shutdown())`; sequential and concurrent requests. */
+async function perRequest(config) {
+  const { mf, output } = await miniflare(await bundleWorker('test/runtimes/workerd/per-request.ts'), config);
+  try {
+    await within(30_000, 'miniflare start', mf.ready);
+    const ask = async () => JSON.parse(await (await within(10_000, 'request', mf.dispatchFetch('http://worker/'))).text());
+    const answers = [await ask(), await ask(), await ask(), ...(await Promise.all([ask(), ask(), ask()]))];
+    const seen = `${JSON.stringify(answers)}${output() ? `; workerd printed: ${output().slice(0, 400)}` : ''}`;
+    const failed = answers.filter((a) => !a.ok);
+    if (failed.length > 0) throw new Error(`${failed.length} of ${answers.length} requests failed: ${seen}`);
+    // The first request saw no earlier client; each later sequential one saw its predecessor shut down.
+    if (!answers.slice(1, 3).every((a) => /^done, state disconnected$/.test(a.previousShutdown))) {
+      throw new Error(`a shutdown handed to ctx.waitUntil did not complete before the next request: ${seen}`);
+    }
+    if (/error|Cannot perform I\/O/i.test(output())) throw new Error(`workerd printed an error: ${seen}`);
+  } finally {
+    await within(10_000, 'miniflare dispose', mf.dispose()).catch(() => undefined);
+  }
+}
+
 export const misuseCases = [
+  { name: 'workers: a client per request with ctx.waitUntil(iii.shutdown()) serves every request, sequential and concurrent', run: perRequest },
   { name: 'workers misuse: a client kept across requests fails the next request at once with CROSS_REQUEST', run: keptClient },
   { name: 'workers misuse: a client created at module scope fails with an error that says to create one per request', run: moduleScope },
 ];
