@@ -547,8 +547,8 @@ export const cases: ConformanceCase[] = [
     },
   },
   {
-    // Issue 10 item 8: a `?token=` on the address and upgrade header values are secrets.
-    name: 'secrets: no query token or header value in any error, cause, event, console line or inspection',
+    // Issue 10 item 8: a `?token=` on the address, upgrade header values and channel access keys are secrets.
+    name: 'secrets: no query token, header value or channel access key in any error, cause, event, console line or inspection',
     timeoutMs: 30000,
     async run(ctx) {
       const report = await runSecretsScenario(ctx.sdk, ctx.config, ctx.runtime);
