@@ -20,6 +20,8 @@ import type { RegisterTriggerInput, RegisterTriggerTypeInput, Trigger, TriggerHa
 import { Calls, Serving } from './calls/index.js';
 import { containsChannelRef, materializeChannelRefs } from './channels/materialize.js';
 import { ChannelEnds, type Channel, type ClientDeps } from './channels/ends.js';
+import type { ChannelReader } from './channels/reader.js';
+import type { ChannelWriter } from './channels/writer.js';
 import { Announcer, Bindings, Functions, Registry, TriggerTypes, subscribeFunctionsAvailable, type RegistrationContext } from './registration/index.js';
 import { Connection, Handshake, OUTCOMES, readyOptionsError, shutdownError, transportFromConstructor, type ReadyOptions } from './session/index.js';
 
@@ -30,7 +32,11 @@ export type { JsonValue } from './types.js';
 /** The decoders of the engine's listings (§5), loaded by the first listing: most pages never list. */
 const infos = lazily(() => import('./info.js'));
 
-export class III {
+/**
+ * `TReader` / `TWriter`: the channel classes of the entry that made this client, which
+ * `createChannel()` returns (the Node entry's have Node streams).
+ */
+export class III<TReader = ChannelReader, TWriter = ChannelWriter> {
   /** Sends `engine::log::*` and mirrors to the console. */
   readonly logger: Logger;
   readonly #o: ResolvedOptions;
@@ -49,7 +55,7 @@ export class III {
   readonly #link: ReturnType<typeof sessionLink>;
   #shutdown: Promise<void> | undefined;
 
-  constructor(platform: Platform, address: string | undefined, options: InitOptions = {}, deps: ClientDeps = {}) {
+  constructor(platform: Platform, address: string | undefined, options: InitOptions = {}, deps: ClientDeps<TReader, TWriter> = {}) {
     const o = (this.#o = resolveOptions(platform, address, options));
     // Before anything opens: Workers refuses a client at module scope (a clear error, then).
     const outsideRequest = platform.bindRequest?.();
@@ -253,8 +259,8 @@ export class III {
    * payloads; the receiving worker gets live ends.
    * @param bufferSize engine-side queue capacity in messages (1–1024). @default 64
    */
-  createChannel(bufferSize?: number): Promise<Channel> {
-    return this.#channels.create((request) => this.trigger(request), bufferSize);
+  createChannel(bufferSize?: number): Promise<Channel<TReader, TWriter>> {
+    return this.#channels.create((request) => this.trigger(request), bufferSize) as Promise<Channel<never, never>>;
   }
 
   /**

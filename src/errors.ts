@@ -56,6 +56,14 @@ export const ErrorCode = {
   EngineUnreachable: 'ENGINE_UNREACHABLE',
   /** Cloudflare Workers: a client created in one request was used from another. */
   CrossRequest: 'CROSS_REQUEST',
+  /** A channel reader's stream ended without its writer's end mark, or its socket dropped (docs/channels.md). */
+  ChannelTruncated: 'CHANNEL_TRUNCATED',
+  /** A channel's writer aborted it (`ChannelAbortedError`, the in-band abort frame). */
+  ChannelAborted: 'CHANNEL_ABORTED',
+  /** A channel writer's socket went away (its reader left, the engine stopped), or the writer was closed. */
+  ChannelClosed: 'CHANNEL_CLOSED',
+  /** Any other channel failure: the socket could not open, the engine refused the channel. */
+  ChannelError: 'CHANNEL_ERROR',
 } as const;
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
 
@@ -183,13 +191,37 @@ export class RegistrationRejectedError extends IIIInvocationError {
   }
 }
 
-/** A data channel could not be opened or failed while streaming (protocol.md §4). */
+/** The codes a {@link ChannelError} carries. */
+export type ChannelErrorCode =
+  | typeof ErrorCode.ChannelTruncated
+  | typeof ErrorCode.ChannelAborted
+  | typeof ErrorCode.ChannelClosed
+  | typeof ErrorCode.ChannelError;
+
+/**
+ * A data channel could not be opened or failed while streaming (protocol.md §4). `code` says
+ * which: `CHANNEL_TRUNCATED` (a reader's stream is incomplete), `CHANNEL_ABORTED` (the writer
+ * aborted), `CHANNEL_CLOSED` (a writer's socket went away), `CHANNEL_ERROR` (anything else).
+ */
 export class ChannelError extends Error {
   override name = 'ChannelError';
   readonly channel_id: string | undefined;
-  constructor(message: string, channelId?: string, cause?: unknown) {
+  readonly code: ChannelErrorCode;
+  constructor(message: string, channelId?: string, cause?: unknown, code: ChannelErrorCode = ErrorCode.ChannelError) {
     super(message, cause === undefined ? undefined : { cause });
     this.channel_id = channelId;
+    this.code = code;
+  }
+}
+
+/** A channel reader's error when its writer aborted (the in-band abort frame, channels/abort.ts). */
+export class ChannelAbortedError extends ChannelError {
+  override name = 'ChannelAbortedError';
+  /** The writer's reason, as text. */
+  readonly reason: string;
+  constructor(channelId: string, reason: string) {
+    super(`Channel ${channelId} was aborted by its writer: ${reason}`, channelId, undefined, ErrorCode.ChannelAborted);
+    this.reason = reason;
   }
 }
 

@@ -30,11 +30,12 @@ export interface Transport {
    */
   terminate?(): void;
   /**
-   * Resolves once at most `limit` bytes are left unsent (or `signal` aborts, or the socket
-   * closes), woken by the runtime's own write completions instead of a polling timer.
-   * Optional: only where the runtime reports them (Node's `ws` send callback).
+   * Resolves once at most `limit` bytes are left unsent, or the socket has closed, woken by the
+   * runtime's own write completions instead of a polling timer; never earlier (a socket that is
+   * closing keeps its unsent bytes until it has closed). Optional: only where the runtime reports
+   * write completions (Node's `ws` send callback).
    */
-  whenBelow?(limit: number, signal?: AbortSignal): Promise<void>;
+  whenBelow?(limit: number): Promise<void>;
   /** Stop delivering inbound messages (receive backpressure), where the runtime allows it. */
   pause?(): void;
   resume?(): void;

@@ -2,6 +2,8 @@
  * The one public surface. Every platform entry re-exports this module and binds
  * `registerWorker` to its platform with `createClientFactory`.
  */
+import type { ChannelReader } from './channels/reader.js';
+import type { ChannelWriter } from './channels/writer.js';
 import { III, type ClientDeps } from './client.js';
 import type { InitOptions } from './options.js';
 import type { Platform } from './platform.js';
@@ -53,6 +55,7 @@ export {
   type TracePropagator,
 } from './options.js';
 export {
+  ChannelAbortedError,
   ChannelError,
   ErrorCode,
   IIIForbiddenError,
@@ -61,6 +64,7 @@ export {
   InvocationError,
   RegistrationRejectedError,
   isErrorBody,
+  type ChannelErrorCode,
   type ErrorBody,
   type EngineErrorCode,
   type IIIErrorCode,
@@ -114,10 +118,11 @@ export type {
   TriggerTypeRef,
 } from './types.js';
 export type { StreamChannelRef } from './channels/ref.js';
+export { ChannelDirection, ChannelItem, createChannel, extractChannelRefs, isChannelRef } from './channels/helpers.js';
 export type { Platform, Transport, TransportFactory, TransportHandlers, RuntimeInfo, WebSocketConstructor, WebSocketLike } from './platform.js';
 export { SDK_VERSION } from './version.js';
 
-export type RegisterWorker = (address?: string, options?: InitOptions) => III;
+export type RegisterWorker<TReader = ChannelReader, TWriter = ChannelWriter> = (address?: string, options?: InitOptions) => III<TReader, TWriter>;
 
 /**
  * The type of a worker handle (`iii-sdk`'s name): the public members of {@link III}, without its
@@ -135,8 +140,12 @@ declare global {
 
 /**
  * Binds `registerWorker` to a platform. `platform` may be a factory, called once per client, so
- * that importing an entry does no work (DESIGN.md: nothing at module scope).
+ * that importing an entry does no work (DESIGN.md: nothing at module scope). `deps` are the
+ * entry's own channel classes, the ones its clients hand out.
  */
-export function createClientFactory(platform: Platform | (() => Platform), deps: ClientDeps = {}): RegisterWorker {
-  return (address, options) => new III(typeof platform === 'function' ? platform() : platform, address, options, deps);
+export function createClientFactory<TReader = ChannelReader, TWriter = ChannelWriter>(
+  platform: Platform | (() => Platform),
+  deps: ClientDeps<TReader, TWriter> = {},
+): RegisterWorker<TReader, TWriter> {
+  return (address, options) => new III<TReader, TWriter>(typeof platform === 'function' ? platform() : platform, address, options, deps);
 }

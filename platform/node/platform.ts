@@ -21,14 +21,12 @@ export const connectNodeWebSocket: TransportFactory = (url, options, handlers) =
   const ws = new WebSocket(url, { headers: options.headers, perMessageDeflate: false });
   let closed = false;
   // Writers waiting for the socket to drain below their limit, woken by ws's per-frame write
-  // callbacks (that frame reached the kernel): no timer polling on Node.
-  let waiters: Array<{ limit: number; wake: () => void }> = [];
+  // callbacks (that frame reached the kernel): no timer polling on Node. A waiter removes itself.
+  const waiters = new Set<{ limit: number; wake: () => void }>();
   const onWritten = (): void => {
-    if (waiters.length === 0) return;
+    if (waiters.size === 0) return;
     const left = ws.bufferedAmount;
-    const still: typeof waiters = [];
-    for (const w of waiters) (left <= w.limit ? w.wake() : still.push(w));
-    waiters = still;
+    for (const w of waiters) if (left <= w.limit) w.wake();
   };
   ws.on('open', () => handlers.onOpen());
   ws.on('message', (data, isBinary) => {
@@ -39,23 +37,26 @@ export const connectNodeWebSocket: TransportFactory = (url, options, handlers) =
     if (closed) return;
     closed = true;
     // Nothing drains any more: the writers see the closed phase and stop.
-    const all = waiters;
-    waiters = [];
-    for (const w of all) w.wake();
+    for (const w of waiters) w.wake();
     handlers.onClose(code, reason.toString());
   });
   const transport: Transport = {
-    // Only binary frames (channel data) ask for the callback: protocol frames cost what they did.
-    send: (data) => (typeof data === 'string' ? ws.send(data) : ws.send(data, onWritten)),
-    whenBelow: (limit, signal) => {
-      if (ws.readyState !== WebSocket.OPEN || ws.bufferedAmount <= limit || signal?.aborted) return Promise.resolve();
+    // Every frame reports its write completion: a channel writer waits for its abort frame too.
+    send: (data) => ws.send(data, onWritten),
+    whenBelow: (limit) => {
+      // Not "resolve unless OPEN": a socket whose peer went away is CLOSING with bytes it will
+      // never send, and a writer looping on such a wait never yielded to the event loop that
+      // had to deliver the close (issue 10 item 1). Such a wait ends with the close instead.
+      if (closed || ws.bufferedAmount <= limit) return Promise.resolve();
       return new Promise<void>((resolve) => {
-        const wake = (): void => {
-          signal?.removeEventListener('abort', wake);
-          resolve();
+        const waiter = {
+          limit,
+          wake: (): void => {
+            waiters.delete(waiter);
+            resolve();
+          },
         };
-        signal?.addEventListener('abort', wake, { once: true });
-        waiters.push({ limit, wake });
+        waiters.add(waiter);
       });
     },
     close: (code, reason) => {

@@ -11,31 +11,18 @@
  * ```
  *
  * A `ChannelReader` that receives this frame does not deliver it as a message: it errors its
- * `readable` (and `readAll()`, `messages()`) with a {@link ChannelAbortedError} carrying the reason,
- * and discards data still queued, because what was sent before an abort is incomplete by
- * definition. The frame is recognised only when it is a JSON object whose `type` is exactly
+ * `readable` (and `readAll()`, `messages()`) with a `ChannelAbortedError` (errors.ts, code
+ * `CHANNEL_ABORTED`) carrying the reason, and discards data still queued, because what was sent
+ * before an abort is incomplete by definition. The frame is recognised only when it is a JSON object whose `type` is exactly
  * `iii:channel:abort`; applications must not send such a text message themselves.
  *
  * Readers of other SDKs see the frame as an ordinary text message followed by a clean end; writers
  * of other SDKs never send it, so an abort on their side still looks like a clean end here.
  */
-import { ChannelError } from '../errors.js';
-
 export const ABORT_FRAME_TYPE = 'iii:channel:abort';
 
 /** Cheap pre-check so ordinary messages are not JSON-parsed on the hot path. */
 const ABORT_MARKER = `"${ABORT_FRAME_TYPE}"`;
-
-/** A readable error: the writer aborted the channel. */
-export class ChannelAbortedError extends ChannelError {
-  override name = 'ChannelAbortedError';
-  /** The writer's reason, as text. */
-  readonly reason: string;
-  constructor(channelId: string, reason: string) {
-    super(`Channel ${channelId} was aborted by its writer: ${reason}`, channelId);
-    this.reason = reason;
-  }
-}
 
 /** Text form of any abort reason (an Error's message, a string, else JSON or String()). */
 export function describeReason(reason: unknown): string {

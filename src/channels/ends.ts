@@ -9,16 +9,19 @@ import { ChannelReader } from './reader.js';
 import type { StreamChannelRef } from './ref.js';
 import { ChannelWriter } from './writer.js';
 
-/** Optional dependencies a platform entry may override. */
-export interface ClientDeps {
-  ChannelReader?: new (base: string, ref: StreamChannelRef, options: { platform: Platform }) => unknown;
-  ChannelWriter?: new (base: string, ref: StreamChannelRef, options: { platform: Platform }) => unknown;
+/**
+ * Optional dependencies a platform entry may override: its own channel classes (the Node
+ * entry's add Node streams), whose types `createChannel()` then returns.
+ */
+export interface ClientDeps<TReader = ChannelReader, TWriter = ChannelWriter> {
+  ChannelReader?: new (base: string, ref: StreamChannelRef, options: { platform: Platform }) => TReader;
+  ChannelWriter?: new (base: string, ref: StreamChannelRef, options: { platform: Platform }) => TWriter;
 }
 
-/** Result of `createChannel()`. */
-export interface Channel {
-  reader: ChannelReader;
-  writer: ChannelWriter;
+/** Result of `createChannel()`: both live ends, and the refs to pass in payloads (§4.6). */
+export interface Channel<TReader = ChannelReader, TWriter = ChannelWriter> {
+  reader: TReader;
+  writer: TWriter;
   readerRef: StreamChannelRef;
   writerRef: StreamChannelRef;
 }
@@ -26,10 +29,10 @@ export interface Channel {
 export class ChannelEnds {
   readonly #address: string;
   readonly #options: { platform: Platform };
-  readonly #deps: ClientDeps;
+  readonly #deps: ClientDeps<unknown, unknown>;
 
   /** Channel URLs are built from the engine address (url.ts). */
-  constructor(platform: Platform, address: string, deps: ClientDeps) {
+  constructor(platform: Platform, address: string, deps: ClientDeps<unknown, unknown>) {
     this.#address = address;
     this.#options = { platform };
     this.#deps = deps;

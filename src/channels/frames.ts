@@ -1,4 +1,8 @@
-/** Binary frame helpers of the writer (loaded with its machinery, writer-core.ts). */
+/**
+ * Binary frame helpers of the writer (loaded with its machinery, writer-core.ts, which cuts a
+ * chunk into frames of at most {@link MAX_FRAME_BYTES}: views, never copies; an empty chunk gives
+ * no frame, so the only empty frames a writer sends are its end marks, marks.ts).
+ */
 
 /**
  * Largest binary frame a writer sends: 64 KiB, as the official SDKs do (protocol.md §4.7). Far
@@ -6,16 +10,6 @@
  * large share of a reader's queue.
  */
 export const MAX_FRAME_BYTES = 64 * 1024;
-
-/** Views (no copies) of `chunk` in pieces of at most `max` bytes. An empty chunk gives none. */
-export function splitFrames(chunk: Uint8Array, max: number = MAX_FRAME_BYTES): Uint8Array[] {
-  if (chunk.byteLength <= max) return chunk.byteLength === 0 ? [] : [chunk];
-  const out: Uint8Array[] = [];
-  for (let at = 0; at < chunk.byteLength; at += max) {
-    out.push(chunk.subarray(at, Math.min(at + max, chunk.byteLength)));
-  }
-  return out;
-}
 
 /**
  * Accepts the chunk types a user may reasonably write (any ArrayBufferView or ArrayBuffer) and

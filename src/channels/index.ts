@@ -6,7 +6,8 @@ export { ChannelReader } from './reader.js';
 export { ChannelWriter } from './writer.js';
 export { channelUrl } from './url.js';
 export { containsChannelRef, materializeChannelRefs } from './materialize.js';
-export { ChannelAbortedError, ABORT_FRAME_TYPE } from './abort.js';
+export { ABORT_FRAME_TYPE } from './abort.js';
+export { ChannelAbortedError } from '../errors.js';
 export { MAX_FRAME_BYTES } from './frames.js';
 export {
   DEFAULT_CHANNEL_OPEN_TIMEOUT_MS,

@@ -6,9 +6,10 @@
  * reader-queue.ts, the text messages reader-messages.ts. Behaviour is described on
  * `ChannelReader`.
  */
-import { ChannelError } from '../errors.js';
+import { ChannelAbortedError, ChannelError, ErrorCode } from '../errors.js';
 import type { Platform, Transport } from '../platform.js';
-import { ChannelAbortedError, decodeAbortFrame } from './abort.js';
+import { decodeAbortFrame } from './abort.js';
+import { isTruncated, nextMarkState, type MarkState } from './marks.js';
 import { DEFAULT_READER_HIGH_WATER_MARK, type ChannelOptions } from './options.js';
 import { Messages } from './reader-messages.js';
 import { FrameQueue } from './reader-queue.js';
@@ -39,6 +40,8 @@ export class ReaderCore {
   readonly #controller: ReadableStreamDefaultController<Uint8Array>;
   #streamSettled = false;
   #wake: (() => void) | undefined;
+  /** What the frames so far say about the writer's end marks (marks.ts). */
+  #marks: MarkState = 0;
   readonly #messages = new Messages(
     () => (this.#phase === 'failed' ? this.#failure : undefined),
     (error) =>
@@ -82,7 +85,10 @@ export class ReaderCore {
     return iterator;
   }
 
-  /** `ChannelReader.readAll()`: every chunk `reader` yields until the end, concatenated. */
+  /**
+   * `ChannelReader.readAll()`: every chunk `reader` yields until the end, concatenated into one
+   * `Uint8Array` that owns its whole buffer (a lone frame may be a view into a larger one).
+   */
   async readAll(reader: ReadableStreamDefaultReader<Uint8Array>): Promise<Uint8Array> {
     const parts: Uint8Array[] = [];
     let total = 0;
@@ -92,7 +98,8 @@ export class ReaderCore {
       parts.push(value);
       total += value.byteLength;
     }
-    if (parts.length === 1 && parts[0]) return parts[0];
+    const only = parts.length === 1 ? parts[0] : undefined;
+    if (only && only.byteOffset === 0 && only.byteLength === only.buffer.byteLength) return only;
     const out = new Uint8Array(total);
     total = 0;
     for (const part of parts) {
@@ -128,24 +135,23 @@ export class ReaderCore {
       message: (data) => this.#onFrame(data),
       closed: (code, reason) => {
         if (this.#phase !== 'open') return;
-        if (isCleanClose(code)) {
-          this.#phase = 'ended';
-          this.#transport = undefined;
-          this.#deliverTexts();
-          // Messages never wait behind bytes until the readable is read, so none are queued:
-          // message iterators can end now even if bytes stay unread.
-          if (!this.#readStarted) this.#messages.finish();
-          this.#settleIfDrained();
-          this.#wakeUp();
+        if (!isCleanClose(code) || isTruncated(this.#marks)) {
+          // Either way the data is incomplete: the socket was dropped, or a marked stream ended
+          // without its writer's end mark (marks.ts).
+          const why = isCleanClose(code)
+            ? `ended without its writer's end mark: the writer's process or socket went away mid-stream`
+            : `closed abnormally (code ${code}${reason ? `, "${reason}"` : ''}) before its writer finished: the engine or the network dropped the reader socket`;
+          this.#fail(new ChannelError(`Channel ${this.channelId} ${why}, so the data is incomplete.`, this.channelId, undefined, ErrorCode.ChannelTruncated));
           return;
         }
-        this.#fail(
-          new ChannelError(
-            `Channel ${this.channelId} closed abnormally (code ${code}${reason ? `, "${reason}"` : ''}) before its ` +
-              `writer finished: the engine or the network dropped the reader socket, so the data is incomplete.`,
-            this.channelId,
-          ),
-        );
+        this.#phase = 'ended';
+        this.#transport = undefined;
+        this.#deliverTexts();
+        // Messages never wait behind bytes until the readable is read, so none are queued:
+        // message iterators can end now even if bytes stay unread.
+        if (!this.#readStarted) this.#messages.finish();
+        this.#settleIfDrained();
+        this.#wakeUp();
       },
       failed: (error) => this.#fail(error),
     });
@@ -153,6 +159,7 @@ export class ReaderCore {
 
   #onFrame(data: string | Uint8Array): void {
     if (this.#phase !== 'open') return;
+    this.#marks = nextMarkState(this.#marks, typeof data !== 'string' && data.byteLength === 0);
     if (typeof data === 'string') {
       const abortReason = decodeAbortFrame(data);
       if (abortReason !== undefined) {
@@ -181,30 +188,35 @@ export class ReaderCore {
 
   // ---- the stream -------------------------------------------------------------------------
 
-  /** The stream's `pull()`: hands over one chunk, waiting for one if none is queued. */
-  async pull(): Promise<void> {
+  /**
+   * The stream's `pull()`: hands over one chunk. Synchronous when one is queued (no promise per
+   * frame); a promise only when it must wait for the socket.
+   */
+  pull(): Promise<void> | undefined {
     this.#readStarted = true;
     this.#outstanding = false;
     this.#connect();
-    for (;;) {
-      if (this.#streamSettled) return;
-      this.#deliverTexts();
-      if (this.#streamSettled) return;
-      const head = this.#queue.peek();
-      if (head instanceof Uint8Array) {
-        this.#queue.shift(this.#transport);
-        this.#outstanding = true;
-        this.#controller.enqueue(head);
-        return;
-      }
-      if (this.#phase === 'ended') {
-        this.#settleIfDrained();
-        return;
-      }
-      await new Promise<void>((resolve) => {
-        this.#wake = resolve;
-      });
+    return this.#hand();
+  }
+
+  #hand(): Promise<void> | undefined {
+    if (this.#streamSettled) return undefined;
+    this.#deliverTexts();
+    if (this.#streamSettled) return undefined;
+    const head = this.#queue.peek();
+    if (head instanceof Uint8Array) {
+      this.#queue.shift(this.#transport);
+      this.#outstanding = true;
+      this.#controller.enqueue(head);
+      return undefined;
     }
+    if (this.#phase === 'ended') {
+      this.#settleIfDrained();
+      return undefined;
+    }
+    return new Promise<void>((resolve) => {
+      this.#wake = resolve;
+    }).then(() => this.#hand());
   }
 
   #wakeUp(): void {

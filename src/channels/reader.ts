@@ -64,14 +64,16 @@ export class ChannelReader {
     // The reader always opens the read side; either ref names the same channel and key (§4.1).
     const url = channelUrl(engineWsBase, { ...ref, direction: 'read' });
     let controller!: ReadableStreamDefaultController<Uint8Array>;
-    this.#core = lazily(() => import('./reader-core.js').then((m) => new m.ReaderCore(this.channelId, url, options, controller)));
+    // Once loaded, the stream calls the machinery directly: no promise per chunk for the import.
+    let loaded: ReaderCore | undefined;
+    this.#core = lazily(() => import('./reader-core.js').then((m) => (loaded = new m.ReaderCore(this.channelId, url, options, controller))));
     // Frames arrive as ArrayBuffers or Node Buffers, which are backed by ArrayBuffers too.
     this.readable = new ReadableStream<Uint8Array<ArrayBuffer>>(
       {
         start: (c) => {
           controller = c;
         },
-        pull: () => this.#core((c) => c.pull()),
+        pull: () => (loaded ? loaded.pull() : this.#core((c) => c.pull())),
         cancel: () => this.#core((c) => c.cancel()),
       },
       // 0: pull() runs only when a consumer reads, which is what makes the connection lazy and

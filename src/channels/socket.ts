@@ -3,6 +3,7 @@
  */
 import { ChannelError } from '../errors.js';
 import type { Transport } from '../platform.js';
+import { redactUrl, scrub, secretsOf } from '../redact.js';
 import { DEFAULT_CHANNEL_OPEN_TIMEOUT_MS, type ChannelOptions } from './options.js';
 
 export type ChannelSide = 'reader' | 'writer';
@@ -19,7 +20,7 @@ export interface ChannelSocketEvents {
 
 /** Explains a socket that failed before the upgrade completed (protocol.md §4.2, §8 item 33). */
 export function openFailure(channelId: string, side: ChannelSide, url: string, detail: string | undefined, cause?: unknown): ChannelError {
-  const where = redactChannelUrl(url);
+  const where = redactUrl(url);
   const text = detail ?? '';
   if (/\b404\b/.test(text)) {
     return new ChannelError(
@@ -64,6 +65,7 @@ export function openChannelSocket(
   let phase: 'connecting' | 'open' | 'done' = 'connecting';
   let lastError: Error | undefined;
   const timeoutMs = options.openTimeoutMs ?? DEFAULT_CHANNEL_OPEN_TIMEOUT_MS;
+  const secrets = accessKeyOf(url);
   const fail = (error: ChannelError): void => {
     if (phase !== 'connecting') return;
     phase = 'done';
@@ -72,7 +74,7 @@ export function openChannelSocket(
   };
   const timer = platform.setTimeout(() => {
     if (phase !== 'connecting') return;
-    fail(new ChannelError(`The ${side} socket of channel ${channelId} did not open within ${timeoutMs} ms (${redactChannelUrl(url)}).`, channelId));
+    fail(new ChannelError(`The ${side} socket of channel ${channelId} did not open within ${timeoutMs} ms (${redactUrl(url)}).`, channelId));
     transport.close();
   }, timeoutMs);
   const transport: Transport = platform.connect(
@@ -89,9 +91,12 @@ export function openChannelSocket(
         if (phase === 'open') events.message(data);
       },
       onError: (error) => {
-        lastError = error;
+        // Some runtimes quote the whole URL in their error (Bun does), access key included.
+        lastError = scrub(error, secrets);
       },
-      onClose: (code, reason) => {
+      onClose: (code, rawReason) => {
+        // Reasons from the runtime end up in messages too (reader-core.ts, writer-core.ts).
+        const reason = rawReason && scrub(new Error(rawReason), secrets).message;
         if (phase === 'connecting') {
           fail(openFailure(channelId, side, url, lastError?.message ?? (reason || `close code ${code}`), lastError));
           return;
@@ -105,7 +110,12 @@ export function openChannelSocket(
   return transport;
 }
 
-/** The same URL with the access key masked, for error messages and logs. */
-function redactChannelUrl(url: string): string {
-  return url.replace(/([?&]key=)[^&]*/, '$1***');
+/**
+ * The channel's credential, its access key (§4.2), as written in `url` and decoded: what a
+ * runtime's error must be scrubbed of. Only the key: `dir`'s value (`read`) is no secret, and
+ * masking it would garble words in the runtime's message.
+ */
+function accessKeyOf(url: string): string[] {
+  const key = /[?&]key=([^&#]*)/.exec(url)?.[1];
+  return key ? secretsOf(`?key=${key}`, undefined) : [];
 }

@@ -19,6 +19,7 @@
  *   credential), so it is neither needed nor worth leaking into another URL.
  * - fragment: dropped.
  */
+import { redactUrl } from '../redact.js';
 import type { StreamChannelRef } from './ref.js';
 
 /** The engine's route prefix for data channels (protocol.md §4.2). */
@@ -32,7 +33,7 @@ function wsScheme(protocol: string, input: string): string {
   const secure = /^(?:ws|http)(s?):$/.exec(protocol);
   if (!secure) {
     throw new TypeError(
-      `Cannot build a channel URL from engine address "${input}": expected a ws://, wss://, http:// or https:// URL.`,
+      `Cannot build a channel URL from engine address "${redactUrl(input)}": expected a ws://, wss://, http:// or https:// URL.`,
     );
   }
   return `ws${secure[1]}:`;
@@ -47,8 +48,9 @@ export function channelUrl(engineWsBase: string, ref: StreamChannelRef): string 
   let parsed: URL;
   try {
     parsed = new URL(engineWsBase);
-  } catch (cause) {
-    throw new TypeError(`Cannot build a channel URL: "${engineWsBase}" is not an absolute URL.`, { cause });
+  } catch {
+    // No `cause`: Node's URL error carries the whole address in its `input` property.
+    throw new TypeError(`Cannot build a channel URL: "${redactUrl(engineWsBase)}" is not an absolute URL.`);
   }
   const scheme = wsScheme(parsed.protocol, engineWsBase);
   const prefix = parsed.pathname.replace(/\/+$/, '');

@@ -2,14 +2,19 @@
  * The machinery behind `ChannelWriter` (writer.ts), loaded on its first write, message, close or
  * abort (a chunk of its own: a page that never writes a channel never downloads it, PRACTICES.md
  * 17). The public class owns the `WritableStream` and counts its chunks; this class is its sink:
- * the socket lane, queued messages, end and abort; flow control is writer-pace.ts. Behaviour is
- * described on `ChannelWriter`.
+ * the socket, frames, queued messages, end marks (marks.ts), end and abort; flow control is
+ * writer-pace.ts. Behaviour is described on `ChannelWriter`.
+ *
+ * The stream calls the sink's `write()` one chunk at a time. While the socket has room, a chunk's
+ * frames are handed to it at once and `write()` returns nothing (no promise, no timer); only a
+ * chunk that must wait for the socket, or for it to open, returns a promise.
  */
-import { ChannelError } from '../errors.js';
-import type { Platform, Transport } from '../platform.js';
+import { ChannelError, ErrorCode, type ChannelErrorCode } from '../errors.js';
+import type { Transport } from '../platform.js';
 import { describeReason, encodeAbortFrame } from './abort.js';
-import { splitFrames, toBytes } from './frames.js';
-import { DEFAULT_CLOSE_TIMEOUT_MS, DEFAULT_DRAIN_POLL_MS, type ChannelOptions } from './options.js';
+import { MAX_FRAME_BYTES, toBytes } from './frames.js';
+import { MARK } from './marks.js';
+import { DEFAULT_CLOSE_TIMEOUT_MS, type ChannelOptions } from './options.js';
 import { openChannelSocket } from './socket.js';
 import { SendPace } from './writer-pace.js';
 
@@ -23,13 +28,13 @@ interface PendingText {
   reject(error: unknown): void;
 }
 
-/** One writer's state: socket lane, pacing, queued messages, end and abort (see `ChannelWriter`). */
+/** One writer's state: socket, pacing, queued messages, end and abort (see `ChannelWriter`). */
 export class WriterCore {
   readonly channelId: string;
 
   readonly #url: string;
   readonly #options: ChannelOptions;
-  readonly #platform: Platform;
+  readonly #closeTimeoutMs: number;
   #phase: WriterPhase = 'idle';
   #transport: Transport | undefined;
   #opened: Promise<void> | undefined;
@@ -37,15 +42,12 @@ export class WriterCore {
   readonly #controller: WritableStreamDefaultController;
   /** Resolved when the socket closes after we asked it to. */
   #closed: { promise: Promise<void>; resolve(): void } | undefined;
-  /** Serial socket work: every frame goes out through this chain, so order is the call order. */
-  #lane: Promise<void> = Promise.resolve();
   /** Chunks fully handed to the socket by the sink. */
   #written = 0;
-  #pendingTexts: PendingText[] = [];
+  /** Messages waiting for their chunk (or for the socket), in call order. */
+  #texts: PendingText[] = [];
   readonly #pace: SendPace;
   #aborting: Promise<void> | undefined;
-  /** Ends every wait for the socket to drain (an abort, from either path). */
-  readonly #stopWaiting = new AbortController();
 
   /**
    * `url` is the write-side channel URL and `highWaterMark` the stream's, both settled by the
@@ -55,12 +57,12 @@ export class WriterCore {
     this.channelId = channelId;
     this.#url = url;
     this.#options = options;
-    this.#platform = options.platform;
+    this.#closeTimeoutMs = options.closeTimeoutMs ?? DEFAULT_CLOSE_TIMEOUT_MS;
     this.#pace = new SendPace(options.platform, highWaterMark, options.unmeteredBytesPerSecond);
     this.#controller = controller;
     // A write waiting for the socket must stop as soon as writable.abort() is called: the stream
     // only runs the sink's abort() after that write settles.
-    controller.signal?.addEventListener('abort', () => this.#stopWaiting.abort(), { once: true });
+    controller.signal?.addEventListener('abort', () => this.#pace.interrupt(), { once: true });
   }
 
   /**
@@ -71,9 +73,9 @@ export class WriterCore {
     const refusal = this.#refusal('send a message');
     if (refusal) return Promise.reject(refusal);
     return new Promise<void>((resolve, reject) => {
-      const pending: PendingText = { after, text, resolve, reject };
-      if (pending.after <= this.#written) this.#queueText(pending);
-      else this.#pendingTexts.push(pending);
+      this.#texts.push({ after, text, resolve, reject });
+      if (this.#phase === 'open') this.#sendTexts();
+      else this.#connect().catch(() => undefined);
     });
   }
 
@@ -86,6 +88,10 @@ export class WriterCore {
       this.#transport = openChannelSocket(this.#url, this.channelId, 'writer', this.#options, {
         open: () => {
           if (this.#phase === 'connecting') this.#phase = 'open';
+          // The start marks go first, before any frame (marks.ts).
+          this.#transport?.send(MARK);
+          this.#transport?.send(MARK);
+          this.#sendTexts();
           resolve();
         },
         message: () => {
@@ -118,14 +124,14 @@ export class WriterCore {
           `or the engine stopped (protocol.md §4.4)`
         : `the engine closed the writer socket (code ${code}${reason ? `, "${reason}"` : ''}): another writer ` +
           `already holds this channel, or the channel has already finished (protocol.md §8 items 34, 36)`;
-    this.#fail(new ChannelError(`Channel ${this.channelId} can no longer be written: ${why}.`, this.channelId));
+    this.#fail(this.#error(`Channel ${this.channelId} can no longer be written: ${why}.`, ErrorCode.ChannelClosed));
   }
 
   #fail(error: Error): void {
     if (this.#phase === 'failed' || this.#phase === 'closed' || this.#phase === 'aborted') return;
     this.#phase = 'failed';
     this.#failure = error;
-    for (const pending of this.#pendingTexts.splice(0)) pending.reject(error);
+    for (const pending of this.#texts.splice(0)) pending.reject(error);
     try {
       this.#controller.error(error);
     } catch {
@@ -136,91 +142,104 @@ export class WriterCore {
     transport?.close();
   }
 
-  /** A wait for the socket to drain stops: an abort is under way, or the socket is not open. */
-  #stopped(): boolean {
-    return !!this.#aborting || !!this.#controller.signal?.aborted || this.#phase !== 'open';
+  #error(message: string, code: ChannelErrorCode, cause?: unknown): ChannelError {
+    return new ChannelError(message, this.channelId, cause, code);
   }
+
+  /** A wait for the socket to drain stops: an abort is under way, or the socket is not open. */
+  readonly #stopped = (): boolean => !!this.#aborting || !!this.#controller.signal?.aborted || this.#phase !== 'open';
 
   /** Why a new frame cannot be sent now, or undefined when it can. */
   #refusal(action: string): Error | undefined {
     // An abort requested while a write waits under backpressure stops that write at once,
     // before the stream gets round to calling the sink's abort().
-    if (this.#aborting || this.#controller.signal?.aborted) {
-      return new ChannelError(`Cannot ${action}: channel ${this.channelId} was aborted.`, this.channelId);
+    if (this.#aborting || this.#controller.signal?.aborted || this.#phase === 'aborted') {
+      return this.#error(`Cannot ${action}: channel ${this.channelId} was aborted.`, ErrorCode.ChannelAborted);
     }
-    switch (this.#phase) {
-      case 'failed':
-        return this.#failure;
-      case 'aborted':
-        return new ChannelError(`Cannot ${action}: channel ${this.channelId} was aborted.`, this.channelId);
-      case 'closing':
-      case 'closed':
-        return new ChannelError(`Cannot ${action}: channel ${this.channelId} is closed.`, this.channelId);
-      default:
-        return undefined;
+    if (this.#phase === 'failed') return this.#failure;
+    if (this.#phase === 'closing' || this.#phase === 'closed') {
+      return this.#error(`Cannot ${action}: channel ${this.channelId} is closed.`, ErrorCode.ChannelClosed);
     }
+    return undefined;
   }
 
   // ---- sending ----------------------------------------------------------------------------
 
-  /** Runs `op` after every earlier op; a failed op does not block later ones (they re-check). */
-  #enqueue(op: () => Promise<void>): Promise<void> {
-    const run = this.#lane.then(op);
-    this.#lane = run.catch(() => undefined);
-    return run;
-  }
-
-  #queueText(pending: PendingText): void {
-    this.#enqueue(async () => {
-      await this.#connect();
-      const refusal = this.#refusal('send a message');
-      if (refusal) throw refusal;
+  /** Sends the messages whose chunks have gone out, in order (the socket is open). */
+  #sendTexts(): void {
+    while (this.#texts.length > 0 && (this.#texts[0] as PendingText).after <= this.#written && this.#phase === 'open') {
+      const pending = this.#texts.shift() as PendingText;
       this.#transport?.send(pending.text);
-    }).then(pending.resolve, pending.reject);
+      pending.resolve();
+    }
   }
 
-  /** The sink's `write()`. */
-  async write(chunk: Uint8Array): Promise<void> {
+  /** The sink's `write()`: nothing when the chunk went out at once, else a promise. */
+  write(chunk: Uint8Array): Promise<void> | undefined {
     try {
-      await this.#sendChunk(chunk);
+      const bytes = toBytes(chunk);
+      if (this.#phase === 'open') return this.#send(bytes, 0);
+      return this.#connect()
+        .then(() => this.#checked(bytes, 0))
+        .catch((error: unknown) => this.#writeFailed(error));
     } catch (error) {
-      // A rejected sink write errors the stream without calling the sink's abort(); abort here so
-      // the reader is not left waiting (a bad chunk type, say). After a socket failure or an
-      // abort this does nothing.
-      // When the write failed because an abort is under way, that abort carries the real reason.
-      if (!this.#aborting && !this.#controller.signal?.aborted) void this.abort(error);
-      throw error;
+      return this.#writeFailed(error);
     }
   }
 
-  async #sendChunk(chunk: Uint8Array): Promise<void> {
-    const bytes = toBytes(chunk);
-    await this.#enqueue(async () => {
-      await this.#connect();
-      for (const frame of splitFrames(bytes)) {
-        await this.#pace.room(() => this.#transport, frame.byteLength, () => this.#stopped(), this.#stopWaiting.signal);
-        const refusal = this.#refusal('write');
-        if (refusal) throw refusal;
-        this.#transport?.send(frame);
-      }
-    });
-    this.#written++;
-    // Texts sent after this chunk go into the lane now, before the stream hands us the next one.
-    while (this.#pendingTexts.length > 0 && (this.#pendingTexts[0]?.after ?? Infinity) <= this.#written) {
-      this.#queueText(this.#pendingTexts.shift() as PendingText);
+  /** Hands the frames of `bytes` from offset `at` to the socket while it has room. */
+  #send(bytes: Uint8Array, at: number): Promise<void> | undefined {
+    const transport = this.#transport as Transport;
+    const size = bytes.byteLength;
+    while (at < size) {
+      const end = Math.min(at + MAX_FRAME_BYTES, size);
+      if (!this.#pace.hasRoom(transport, end - at)) return this.#waitAndSend(bytes, at, end - at);
+      // A chunk of one frame goes as is; longer ones as views, never copies.
+      transport.send(at === 0 && end === size ? bytes : bytes.subarray(at, end));
+      at = end;
     }
+    this.#written++;
+    if (this.#texts.length > 0) this.#sendTexts();
+    return undefined;
+  }
+
+  async #waitAndSend(bytes: Uint8Array, at: number, frameBytes: number): Promise<void> {
+    try {
+      await this.#pace.room(this.#transport as Transport, frameBytes, this.#stopped);
+      await this.#checked(bytes, at);
+    } catch (error) {
+      await this.#writeFailed(error);
+    }
+  }
+
+  #checked(bytes: Uint8Array, at: number): Promise<void> | undefined {
+    const refusal = this.#refusal('write');
+    if (refusal) throw refusal;
+    return this.#send(bytes, at);
+  }
+
+  /**
+   * A write that failed. A rejected sink write errors the stream without calling the sink's
+   * abort(); abort here so the reader is not left waiting (a bad chunk type, say). After a
+   * socket failure or an abort this does nothing; when an abort is under way it carries the
+   * real reason.
+   */
+  #writeFailed(error: unknown): Promise<never> {
+    if (!this.#aborting && !this.#controller.signal?.aborted) void this.abort(error);
+    return Promise.reject(error);
   }
 
   // ---- end --------------------------------------------------------------------------------
 
-  /** The sink's `close()`. */
+  /** The sink's `close()`: the messages still waiting, the end mark, then the Close. */
   async finish(): Promise<void> {
-    // Texts still waiting (a chunk count that drifted because write() was refused) go first.
-    for (const pending of this.#pendingTexts.splice(0)) this.#queueText(pending);
-    await this.#enqueue(() => this.#connect());
-    await this.#lane;
+    await this.#connect();
     const refusal = this.#refusal('close');
     if (refusal) throw refusal;
+    // Messages whose chunk count drifted (a refused write) go now, before the end mark.
+    for (const pending of this.#texts) pending.after = 0;
+    this.#sendTexts();
+    this.#transport?.send(MARK);
     await this.#closeSocket(1000, 'stream_complete');
     this.#phase = 'closed';
   }
@@ -235,34 +254,31 @@ export class WriterCore {
     const transport = this.#transport;
     if (!transport) return;
     this.#phase = 'closing';
+    let socketClosed = false;
     let resolveClosed!: () => void;
     const promise = new Promise<void>((resolve) => {
       resolveClosed = resolve;
+    }).then(() => {
+      socketClosed = true;
     });
     this.#closed = { promise, resolve: resolveClosed };
     transport.close(code, reason);
-    let socketClosed = false;
-    void promise.then(() => {
-      socketClosed = true;
-    });
     // Same pace as write(): bytes still in this process wait for the network, however long.
-    while (!socketClosed && (transport.bufferedAmount() ?? 0) > 0) await this.#pace.sleep(DEFAULT_DRAIN_POLL_MS);
-    const timeoutMs = this.#options.closeTimeoutMs ?? DEFAULT_CLOSE_TIMEOUT_MS;
-    let timer: unknown;
-    const timedOut = new Promise<void>((resolve) => {
-      timer = this.#platform.setTimeout(resolve, timeoutMs);
-    });
-    await Promise.race([promise, timedOut]);
-    this.#platform.clearTimeout(timer);
+    await this.#pace.drained(transport, () => socketClosed, Infinity);
+    await this.#pace.within(promise, this.#closeTimeoutMs);
   }
 
-  /** The sink's `abort()`, and `ChannelWriter.abort()` while the writable is locked. */
+  /**
+   * The sink's `abort()`, and `ChannelWriter.abort()` while the writable is locked. Resolves
+   * once the abort frame has left this process (bounded by `closeTimeoutMs`), so a process that
+   * exits right after `await abort()` has told its reader.
+   */
   abort(reason: unknown): Promise<void> {
-    this.#stopWaiting.abort();
+    this.#pace.interrupt();
     if (this.#aborting) return this.#aborting;
     if (this.#phase === 'closed' || this.#phase === 'closing' || this.#phase === 'failed') return Promise.resolve();
-    const error = new ChannelError(`Channel ${this.channelId} was aborted: ${describeReason(reason)}`, this.channelId, reason);
-    for (const pending of this.#pendingTexts.splice(0)) pending.reject(error);
+    const error = this.#error(`Channel ${this.channelId} was aborted: ${describeReason(reason)}`, ErrorCode.ChannelAborted, reason);
+    for (const pending of this.#texts.splice(0)) pending.reject(error);
     this.#aborting = (async () => {
       // Connect even if nothing was written: otherwise the reader waits until the engine sweeps
       // the channel (§4.5) and then sees a clean, empty end.
@@ -271,12 +287,14 @@ export class WriterCore {
       } catch {
         return; // The socket cannot open: nobody can be told.
       }
-      this.#phase = 'aborted';
       const transport = this.#transport;
-      if (!transport) return;
+      if (!transport || this.#phase !== 'open') return;
+      this.#phase = 'aborted';
       transport.send(encodeAbortFrame(reason));
-      // No wait for the engine's echo: under backpressure the frame and the Close queue behind
-      // data the engine has not read yet (§4.4), and an abort must not wait for a slow reader.
+      // On the wire before abort() resolves; no wait for the engine's echo: under backpressure
+      // the frame queues behind data the engine has not read yet (§4.4), and a stalled reader
+      // would hold it forever.
+      await this.#pace.drained(transport, () => this.#transport !== transport, this.#closeTimeoutMs);
       this.#closed = { promise: Promise.resolve(), resolve: () => undefined };
       transport.close(1000, 'channel_abort');
     })();

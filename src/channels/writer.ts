@@ -61,15 +61,17 @@ export class ChannelWriter {
     this.channelId = ref.channel_id;
     const url = channelUrl(engineWsBase, { ...ref, direction: 'write' });
     const highWaterMark = Math.max(1, options.highWaterMark ?? DEFAULT_WRITER_HIGH_WATER_MARK);
+    // Once loaded, the sink calls the machinery directly: no promise per chunk for the import.
+    let loaded: WriterCore | undefined;
     this.#core = lazily(() =>
-      import('./writer-core.js').then((m) => new m.WriterCore(this.channelId, url, options, highWaterMark, this.#controller)),
+      import('./writer-core.js').then((m) => (loaded = new m.WriterCore(this.channelId, url, options, highWaterMark, this.#controller))),
     );
     this.writable = new WritableStream<Uint8Array>(
       {
         start: (c) => {
           this.#controller = c;
         },
-        write: (chunk) => this.#core((c) => c.write(chunk)),
+        write: (chunk) => (loaded ? loaded.write(chunk) : this.#core((c) => c.write(chunk))),
         close: () => this.#core((c) => c.finish()),
         abort: (reason) => this.#core((c) => c.abort(reason)),
       },

@@ -47,7 +47,24 @@ async function pipe(caller: BenchCaller, n: number, depth: number): Promise<Roun
   return { calls: n, ms: performance.now() - t0 };
 }
 
+/**
+ * `--floor-ballast-mib N` (run.ts), a diagnostic, never used for the targets: the raw floor's
+ * processes keep about N MiB of small live objects. V8 runs mark-compacts for the 64 KiB
+ * ArrayBuffers a channel churns through only once the heap is past about 8 MiB: the floor's
+ * processes (tsx, ws and the bench's own code, about 7 MiB after gc) stay under it, the SDK
+ * clients' processes here are past it (so is any application of some size). With the ballast the
+ * floor runs in the same regime, which shows how much of a channel gap that regime alone makes
+ * (docs/benchmarks.md, "Channels").
+ */
+const ballast: unknown[] = [];
+function holdBallast(mib: number): void {
+  // ~88 bytes per object on 64-bit V8: about 12,000 objects per MiB.
+  for (let i = 0; i < mib * 12_000; i++) ballast.push({ i, s: `ballast-${i}` });
+}
+
 async function main(): Promise<void> {
+  const ballastMiB = Number(process.env.BENCH_FLOOR_BALLAST_MIB ?? 0);
+  if (kind === 'raw' && ballastMiB > 0) holdBallast(ballastMiB);
   let caller: BenchCaller | undefined;
   let worker: BenchWorker | undefined;
   try {

@@ -128,6 +128,7 @@ export function printReport(r: Report, out: (s: string) => void): void {
   out(`  machine: ${m.nproc} cores, ${m.cpu}, ${m.memGiB} GiB, ${m.platform}, node ${m.node}`);
   out(`  engine: reference engine (test/engine) at ${m.engineUrl}, own process; each client = caller process + worker process`);
   out(`  ours = ${m.oursEntry}${m.oursBEntry ? `; B build = ${m.oursBEntry}` : ''}; command: ${m.command}`);
+  if (m.floorBallastMiB) out(`  DIAGNOSTIC: the raw floor's processes hold ${String(m.floorBallastMiB)} MiB of extra live heap (--floor-ballast-mib)`);
   out('  rounds are interleaved across clients; every figure is the median over rounds.');
   out('  "ours / this" = median over rounds of the paired rate ratio (the figure compared with targets);');
   out('  "by CPU" = this client\'s CPU per call (or per MB) / ours: the ratio if both were CPU-bound.');
@@ -252,7 +253,11 @@ export function printReport(r: Report, out: (s: string) => void): void {
     out(`Engine's own cost with the raw clients: ${eng.join('; ')}.`);
     out('  An engine busy near 100% means the engine, not the client, bounds the rate: ratios then understate gaps.');
   }
-  if (r.targets.length) {
+  // Ratios against a ballasted floor are a diagnostic (host.ts): no target is judged on them.
+  if (r.targets.length && m.floorBallastMiB) {
+    out('');
+    out('Targets: not judged in a run with --floor-ballast-mib (the floor is not the raw floor then).');
+  } else if (r.targets.length) {
     out('');
     out('Targets');
     table(

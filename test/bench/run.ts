@@ -13,6 +13,9 @@
 //                                      (.tmp/bench-prof/<kind>-<caller|worker>.cpuprofile; summary:
 //                                      npx tsx test/bench/profile-top.ts)
 //   env BENCH_CHANNEL_DIRECTIONS=toWorker   only that channel direction (toCaller, toWorker)
+//   npm run bench -- --floor-ballast-mib 3  diagnostic: the raw floor's processes also hold 3 MiB
+//                                      of live heap, past the size where V8 starts mark-compacts
+//                                      for churned ArrayBuffers (host.ts; docs/benchmarks.md)
 import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { CLIENT_KINDS, DEFAULT_KINDS, ROOT, oursNodeEntry, type ClientKind } from './common.js';
@@ -54,6 +57,12 @@ function parseFlags(argv: string[]): Flags {
       process.env.BENCH_OURS_B_ENTRY = path.resolve(value());
       oursB = true;
     } else if (a.startsWith('--channel-mib')) flags.channelMiB = Number(value());
+    else if (a.startsWith('--floor-ballast-mib')) {
+      const mib = Number(value());
+      if (!(mib >= 0 && mib <= 256)) throw new Error('--floor-ballast-mib must be in [0, 256]');
+      // Children inherit the environment: the raw floor's host processes read it (host.ts).
+      process.env.BENCH_FLOOR_BALLAST_MIB = String(mib);
+    }
     else if (a.startsWith('--only')) {
       const list = value().split(',') as Scenario[];
       for (const s of list) if (!SCENARIOS.includes(s)) throw new Error(`unknown scenario ${s}; one of ${SCENARIOS.join(', ')}`);
@@ -64,7 +73,7 @@ function parseFlags(argv: string[]): Flags {
       // The raw worker hosts the `never` function and the cold-start target: always present.
       flags.clients = list.includes('raw') ? list : [...list, 'raw'];
     } else if (a === '--help' || a === '-h') {
-      console.log('usage: npm run bench -- [--quick] [--json] [--channel-mib N] [--only a,b] [--clients a,b] [--profile] [--ours-b dist/node/index.js]');
+      console.log('usage: npm run bench -- [--quick] [--json] [--channel-mib N] [--only a,b] [--clients a,b] [--profile] [--ours-b dist/node/index.js] [--floor-ballast-mib N]');
       console.log(`scenarios: ${SCENARIOS.join(', ')}; clients: ${CLIENT_KINDS.join(', ')}`);
       process.exit(0);
     } else throw new Error(`unknown flag ${a}`);
@@ -95,6 +104,7 @@ async function main(): Promise<void> {
       channelBytes: flags.channelMiB * 1024 * 1024,
       oursEntry: path.relative(ROOT, oursNodeEntry().file),
       oursBEntry: process.env.BENCH_OURS_B_ENTRY,
+      floorBallastMiB: process.env.BENCH_FLOOR_BALLAST_MIB,
       clients: flags.clients,
       sizes,
     },

@@ -127,7 +127,9 @@ describe('channel flow control', () => {
 
   it('aborts a write that is waiting under backpressure, and the reader still sees the abort', async () => {
     const pair = await factory.create(2);
-    const writer = new ChannelWriter(engine.url, pair.writer, { platform, highWaterMark: 128 * 1024 });
+    // abort() waits (at most closeTimeoutMs) for its frame to leave the process; nobody reads
+    // yet, so here it cannot, and abort() resolves at that bound.
+    const writer = new ChannelWriter(engine.url, pair.writer, { platform, highWaterMark: 128 * 1024, closeTimeoutMs: 500 });
     const w = writer.writable.getWriter();
     const block = patternBytes(MiB, 8);
     let settled = 0;

@@ -1,9 +1,10 @@
 // ChannelReader / ChannelWriter against the reference engine (protocol.md §4), Node platform.
+import WebSocket from 'ws';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startEngine, type RunningEngine } from '../engine/index.js';
 import { createNodePlatform } from '../../platform/node/platform.js';
 import { ChannelAbortedError, ChannelReader, ChannelWriter, MAX_FRAME_BYTES } from '../../src/channels/index.js';
-import { ChannelError } from '../../src/errors.js';
+import { ChannelError, ErrorCode } from '../../src/errors.js';
 import {
   ChannelFactory,
   chunksOf,
@@ -207,6 +208,7 @@ describe('channels over the reference engine', () => {
     const error = await within(result, WAIT_MS, 'reader outcome');
     expect(error).toBeInstanceOf(ChannelAbortedError);
     expect(error).toBeInstanceOf(ChannelError);
+    expect((error as ChannelAbortedError).code).toBe(ErrorCode.ChannelAborted);
     expect((error as ChannelAbortedError).reason).toBe('disk full');
     expect((error as Error).message).toMatch(/aborted by its writer: disk full/);
     expect(messages).toEqual(['before abort']);
@@ -239,7 +241,7 @@ describe('channels over the reference engine', () => {
     const w = writer.writable.getWriter();
     await w.write(enc.encode('ok'));
     await expect(w.write('oops' as unknown as Uint8Array)).rejects.toThrow(/accepts bytes/);
-    await expect(writer.sendMessage('after')).rejects.toBeInstanceOf(ChannelError);
+    await expect(writer.sendMessage('after')).rejects.toMatchObject({ name: 'ChannelError', code: ErrorCode.ChannelAborted });
     const error = await within(outcome, WAIT_MS, 'reader outcome');
     expect(error).toBeInstanceOf(ChannelAbortedError);
     expect((error as ChannelAbortedError).reason).toMatch(/accepts bytes/);
@@ -269,6 +271,7 @@ describe('channels over the reference engine', () => {
     );
     expect(failure).toBeInstanceOf(ChannelError);
     expect((failure as Error).message).toMatch(/reader went away/);
+    expect((failure as ChannelError).code).toBe(ErrorCode.ChannelClosed);
   });
 
   it('builds working channel URLs from a ?token= worker address on an RBAC listener', async () => {
@@ -300,6 +303,7 @@ describe('channels over the reference engine', () => {
     expect((e1 as Error).message).toMatch(/unknown to the engine or its access key is wrong/);
     expect((e1 as Error).message).not.toContain('not-the-key');
     expect((e1 as ChannelError).channel_id).toBe(pair.reader.channel_id);
+    expect((e1 as ChannelError).code).toBe(ErrorCode.ChannelError);
 
     const unknown = new ChannelWriter(
       engine.url,
@@ -332,6 +336,7 @@ describe('channels over the reference engine', () => {
     );
     expect(error).toBeInstanceOf(ChannelError);
     expect((error as Error).message).toMatch(/another writer already holds this channel/);
+    expect((error as ChannelError).code).toBe(ErrorCode.ChannelClosed);
     await within(first.close(), WAIT_MS, 'first close');
   });
 
@@ -363,10 +368,40 @@ describe('channels over the reference engine', () => {
       const error = await within(next, WAIT_MS, 'reader outcome');
       expect(error).toBeInstanceOf(ChannelError);
       expect((error as Error).message).toMatch(/closed abnormally \(code 1006\)/);
+      expect((error as ChannelError).code).toBe(ErrorCode.ChannelTruncated);
     } finally {
       ownFactory.close();
       await own.close();
     }
+  });
+
+  it('end marks: a writer of another SDK that sends an empty frame (Python write(b\'\')) still ends cleanly', async () => {
+    // A foreign writer, frame by frame: `frames` then its Close. One leading empty frame is not
+    // the two start marks (marks.ts), so the stream is unmarked and its clean end stays clean.
+    const foreign = async (frames: Array<string | Uint8Array>) => {
+      const pair = await factory.create();
+      const url = `${engine.url}/ws/channels/${pair.writer.channel_id}?key=${pair.writer.access_key}&dir=write`;
+      const ws = new WebSocket(url);
+      await new Promise((resolve, reject) => ws.once('open', resolve).once('error', reject));
+      for (const f of frames) ws.send(f);
+      ws.close(1000);
+      return new ChannelReader(engine.url, pair.reader, { platform }).readAll();
+    };
+    expect(await within(foreign([new Uint8Array(0), enc.encode('data')]), WAIT_MS, 'one empty frame, data')).toEqual(enc.encode('data'));
+    expect((await within(foreign([new Uint8Array(0)]), WAIT_MS, 'one empty frame only')).byteLength).toBe(0);
+    expect(await within(foreign([enc.encode('a'), new Uint8Array(0), enc.encode('b')]), WAIT_MS, 'empty frame mid-stream')).toEqual(enc.encode('ab'));
+    // This SDK's writer: start marks, data, end mark. Without the end mark the same stream is truncated.
+    const marked = await foreign([new Uint8Array(0), new Uint8Array(0), enc.encode('x')]).catch((e: unknown) => e);
+    expect(marked).toBeInstanceOf(ChannelError);
+    expect((marked as ChannelError).code).toBe(ErrorCode.ChannelTruncated);
+    expect(await within(foreign([new Uint8Array(0), new Uint8Array(0), enc.encode('x'), new Uint8Array(0)]), WAIT_MS, 'marked')).toEqual(enc.encode('x'));
+  });
+
+  it('an empty stream from this SDK\'s writer (close() with nothing written) is complete, not truncated', async () => {
+    const { reader, writer } = open(await factory.create());
+    const all = reader.readAll();
+    await within(writer.close(), WAIT_MS, 'close');
+    expect((await within(all, WAIT_MS, 'readAll')).byteLength).toBe(0);
   });
 
   it('connects lazily and cancel() before any read opens nothing', async () => {

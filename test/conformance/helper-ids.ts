@@ -16,4 +16,11 @@ export const HELPER = {
   readChannel: 'conformance::read-channel',
   /** Writes `payload.bytes` bytes (and `payload.message` first) to `payload.writer`. */
   writeChannel: 'conformance::write-channel',
+  /**
+   * Opens the writer of `payload.ref` (a ref as JSON text, so it stays a ref), writes
+   * `payload.bytes` bytes, then drops its socket without ending: a writer that died mid-stream.
+   */
+  truncateChannel: 'conformance::truncate-channel',
+  /** Opens the reader of `payload.ref` (JSON text), reads one chunk, then cancels it. */
+  cancelChannel: 'conformance::cancel-channel',
 } as const;

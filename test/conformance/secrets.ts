@@ -9,7 +9,10 @@
  * connection failure a user meets: a refused port, an endpoint that is not a WebSocket (the
  * orchestrator's HTTP control endpoint), credentials the engine refuses (with onAuthError 'stop'
  * and 'retry'), an address that is not a ws:// URL, a call that never reaches an engine, and
- * retries exhausted. It records every output, then counts the secrets in them.
+ * retries exhausted; and channel ends opened on a token address with an access key the engine does
+ * not know, or at a refused port, or on an address that is not a ws:// URL (the access key is a
+ * secret too: the channel's credential, protocol.md §4.2). It records every output, then counts
+ * the secrets in them.
  */
 /** The part of the suite's `ConformanceConfig` the scenario uses (not imported: suite.ts imports this file). */
 export interface SecretsConfig {
@@ -147,7 +150,8 @@ function observed(sdk: any, url: string, options: Record<string, unknown>, label
 export async function runSecretsScenario(sdk: any, config: SecretsConfig, runtime: string): Promise<SecretsReport> {
   const token = `SECRETQ${randomHex(8)}`;
   const headerValue = `SECRETH${randomHex(8)}`;
-  const secrets = [token, headerValue];
+  const accessKey = `SECRETK${randomHex(8)}`;
+  const secrets = [token, headerValue, accessKey];
   const inspect = runtimeInspect();
   const outputs: Array<[string, unknown]> = [];
   const record: Recorder = (where, value) => outputs.push([where, value]);
@@ -208,6 +212,29 @@ export async function runSecretsScenario(sdk: any, config: SecretsConfig, runtim
       }),
     );
     for (const c of clients) record('the client at the end', c);
+
+    // 3. Channel ends: the engine answers 404 for an unknown channel or key (§4.2), a closed port
+    // refuses, and an address that is not a ws:// URL is a TypeError.
+    const ref = (direction: 'read' | 'write') => ({ channel_id: `secrets-${randomHex(4)}`, access_key: accessKey, direction });
+    for (const [label, address] of [
+      ['channel, unknown key', `${config.engineUrl}/?token=${token}`],
+      ['channel, refused', `ws://127.0.0.1:1/?token=${token}`],
+      ['channel, not ws', `ftp://127.0.0.1:1/?token=${token}`],
+    ] as const) {
+      let reader: any;
+      let writer: any;
+      try {
+        reader = new sdk.ChannelReader(address, ref('read'));
+        writer = new sdk.ChannelWriter(address, ref('write'));
+      } catch (error) {
+        record(`${label}: constructor threw`, error);
+        continue;
+      }
+      record(`${label}: reader.readAll() outcome`, await settled(reader.readAll(), 3000));
+      record(`${label}: writer.sendMessage() outcome`, await settled(writer.sendMessage('x'), 3000));
+      record(`${label}: the reader`, reader);
+      record(`${label}: the writer`, writer);
+    }
   } finally {
     await Promise.all(clients.map((c) => settled(Promise.resolve().then(() => c.shutdown()), 3000)));
     for (const m of CONSOLE_METHODS) con[m] = original.get(m)!;

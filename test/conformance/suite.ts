@@ -497,8 +497,58 @@ export const cases: ConformanceCase[] = [
     },
   },
   {
-    // Issue 10 item 8: a `?token=` on the address and upgrade header values are secrets.
-    name: 'secrets: no query token or header value in any error, cause, event, console line or inspection',
+    // Issue 10 item 3: the end mark (docs/channels.md "End of stream").
+    name: 'channels: a writer that dies mid-stream makes readable error CHANNEL_TRUNCATED, never end cleanly',
+    async run(ctx) {
+      const iii = await connect(ctx);
+      const channel = await iii.createChannel();
+      const writing = iii.trigger({ function_id: HELPER.truncateChannel, payload: { ref: JSON.stringify(channel.writerRef), bytes: 100_000 }, timeoutMs: 10000 });
+      writing.catch(() => undefined);
+      const r = channel.reader.readable.getReader();
+      let n = 0;
+      const outcome = await assert.withTimeout(
+        (async () => {
+          for (;;) {
+            const { value, done } = await r.read();
+            if (done) return `ended cleanly after ${n} bytes`;
+            n += value.byteLength;
+          }
+        })().catch((e: unknown) => e),
+        8000,
+        'the reader to end or error',
+      );
+      await writing;
+      assert.instanceOf(outcome, ctx.sdk.ChannelError);
+      assert.equal((outcome as { code?: string }).code, 'CHANNEL_TRUNCATED', 'code');
+    },
+  },
+  {
+    // Issue 10 item 1: a writer waiting under backpressure learns that its reader went away.
+    name: 'channels: write() rejects CHANNEL_CLOSED when the reader cancels while it waits',
+    timeoutMs: 20000,
+    async run(ctx) {
+      const iii = await connect(ctx);
+      const channel = await iii.createChannel(1);
+      const cancelling = iii.trigger({ function_id: HELPER.cancelChannel, payload: { ref: JSON.stringify(channel.readerRef) }, timeoutMs: 10000 });
+      cancelling.catch(() => undefined);
+      const w = channel.writer.writable.getWriter();
+      const chunk = new Uint8Array(256 * 1024);
+      const outcome = await assert.withTimeout(
+        (async () => {
+          for (let i = 0; i < 4000; i++) await w.write(chunk);
+          return 'every write succeeded';
+        })().catch((e: unknown) => e),
+        12000,
+        'a write to reject',
+      );
+      await cancelling;
+      assert.instanceOf(outcome, ctx.sdk.ChannelError);
+      assert.equal((outcome as { code?: string }).code, 'CHANNEL_CLOSED', 'code');
+    },
+  },
+  {
+    // Issue 10 item 8: a `?token=` on the address, upgrade header values and channel access keys are secrets.
+    name: 'secrets: no query token, header value or channel access key in any error, cause, event, console line or inspection',
     timeoutMs: 30000,
     async run(ctx) {
       const report = await runSecretsScenario(ctx.sdk, ctx.config, ctx.runtime);

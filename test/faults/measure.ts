@@ -246,7 +246,7 @@ async function secrets(): Promise<void> {
       measured = found ? `${found[1]} occurrences in ${found[2]} of ${found[3]} outputs` : line.startsWith('ok') ? '0 occurrences' : line.slice(0, 200);
       holds = line.startsWith('ok');
     }
-    row(`No query token or header value in any output (${runtime})`, measured, holds);
+    row(`No query token, header value or channel access key in any output (${runtime})`, measured, holds);
   }
 }
 

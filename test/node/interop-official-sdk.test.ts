@@ -4,9 +4,11 @@
  * The official SDK's telemetry is off (`otel.enabled: false`, no metrics reporting), so it opens
  * no `/otel` socket.
  */
+import { once } from 'node:events';
 import { registerWorker as registerOfficial, TriggerAction as OfficialAction, type IIIClient } from 'iii-sdk';
+import { ChannelReader as OfficialReader, ChannelWriter as OfficialWriter } from 'iii-sdk/channel';
 import { afterEach, describe, expect, it } from 'vitest';
-import { TriggerAction, type TriggerConfig } from '../../platform/node/index.js';
+import { TriggerAction, createChannel, type TriggerConfig } from '../../platform/node/index.js';
 import { cleanup, engine, registered, uniqueName, waitFor, within, worker } from './helpers.js';
 
 const officials: IIIClient[] = [];
@@ -126,5 +128,52 @@ describe('interop with the official iii-sdk 0.22.1', () => {
     await theirs.trigger({ function_id: 'ours::on_hook', payload: { hook: true }, action: OfficialAction.Void() });
     await waitFor(() => fired.length === 1, 5000, 'fired into our function');
     expect(t.error).toBeUndefined();
+  });
+
+  it("channels: an official reader gets our writer's bytes and messages, and never sees the end marks", async () => {
+    const e = await engine();
+    const ch = await within(createChannel(worker(e.url), 4), 5000, 'createChannel');
+    const theirs = new OfficialReader(e.url, ch.readerRef);
+    const messages: string[] = [];
+    theirs.onMessage((m) => messages.push(m));
+    const chunks: Buffer[] = [];
+    theirs.stream.on('data', (c: Buffer) => chunks.push(c));
+    const ended = once(theirs.stream, 'end');
+    await ch.writer.sendMessage('meta');
+    const bytes = Buffer.alloc(300_000, 9);
+    const w = ch.writer.writable.getWriter();
+    await w.write(bytes);
+    await w.close();
+    await within(ended, 5000, 'the official reader to end');
+    expect(messages).toEqual(['meta']);
+    expect(chunks.filter((c) => c.length === 0)).toEqual([]);
+    expect(Buffer.concat(chunks).equals(bytes)).toBe(true);
+  });
+
+  it('channels: our aborted writer reaches an official reader as a message, then a clean end', async () => {
+    const e = await engine();
+    const ch = await within(createChannel(worker(e.url)), 5000, 'createChannel');
+    const theirs = new OfficialReader(e.url, ch.readerRef);
+    const messages: string[] = [];
+    theirs.onMessage((m) => messages.push(m));
+    const all = theirs.readAll();
+    await ch.writer.writable.getWriter().write(Buffer.from('part'));
+    await within(ch.writer.abort('disk full'), 5000, 'abort');
+    expect((await within(all, 5000, 'the official readAll')).toString()).toBe('part');
+    expect(messages.map((m) => JSON.parse(m) as unknown)).toEqual([{ type: 'iii:channel:abort', reason: 'disk full' }]);
+  });
+
+  it("channels: an official writer's stream reaches our reader.stream with a clean end", async () => {
+    const e = await engine();
+    const ch = await within(createChannel(worker(e.url)), 5000, 'createChannel');
+    const theirs = new OfficialWriter(e.url, ch.writerRef);
+    theirs.sendMessage('hi');
+    const messages: string[] = [];
+    ch.reader.onMessage((m) => messages.push(m));
+    theirs.stream.write(Buffer.alloc(200_000, 3));
+    theirs.stream.end();
+    const got = await within(ch.reader.readAll(), 5000, 'readAll');
+    expect(got.length).toBe(200_000);
+    expect(messages).toEqual(['hi']);
   });
 });

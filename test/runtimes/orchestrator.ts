@@ -128,6 +128,27 @@ function startHelper(sdk: any, url: string): { shutdown(): Promise<void>; ready(
     await w.close();
     return { bytes: payload.bytes, sum };
   });
+  // A writer that dies mid-stream: its socket is dropped (no end mark, no Close) once its bytes
+  // have left this process. The ref arrives as JSON text so it is not materialised.
+  iii.registerFunction(HELPER.truncateChannel, async (payload: { ref: string; bytes: number }) => {
+    let socket: { terminate?(): void; bufferedAmount(): number | undefined } | undefined;
+    const platform = sdk.createNodePlatform();
+    const connect = platform.connect;
+    platform.connect = (...args: unknown[]) => (socket = connect(...args));
+    const writer = new sdk.ChannelWriter(url, JSON.parse(payload.ref), { platform });
+    const w = writer.writable.getWriter();
+    await w.write(new Uint8Array(payload.bytes).fill(7));
+    while ((socket?.bufferedAmount() ?? 0) > 0) await new Promise((r) => setTimeout(r, 5));
+    socket?.terminate?.();
+    return { bytes: payload.bytes };
+  });
+  iii.registerFunction(HELPER.cancelChannel, async (payload: { ref: string }) => {
+    const reader = new sdk.ChannelReader(url, JSON.parse(payload.ref));
+    const r = reader.readable.getReader();
+    const first = await r.read();
+    await r.cancel();
+    return { first: first.value?.byteLength ?? 0 };
+  });
   return {
     shutdown: () => iii.shutdown(),
     /** Connected, and every helper function is listed by the engine (registrations replayed). */
