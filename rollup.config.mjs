@@ -145,7 +145,8 @@ const builds = Object.entries(entries).map(([name, { external: ext }], index) =>
     ts(),
   ],
   // What a page may never need is imported on first use (src/lazy.ts): the reader's and the
-  // writer's channel machinery, the listings' decoders, the valibot converter. The web entries
+  // writer's channel machinery, the listings' decoders, the valibot converter, the code that
+  // takes bindings delivered to a trigger-type provider. The web entries
   // emit each as a chunk beside index.js, which a bundler keeps as a chunk of the app, so a page
   // that never uses it never downloads it (`npm run size` measures what pages download);
   // bundlers, Deno, Bun and wrangler resolve the relative imports like any other. Node keeps one

@@ -1,7 +1,8 @@
 /**
  * Code loaded on first use, only where a page may never need it (PRACTICES.md 17): the channel
- * machinery (channels/reader-core.ts, writer-core.ts) and the valibot → JSON Schema converter
- * (registration/formats.ts). Bundlers emit each dynamically imported module as a chunk of its
+ * machinery (channels/reader-core.ts, writer-core.ts), the valibot → JSON Schema converter
+ * (registration/formats.ts), the listings' decoders (info.ts) and the code that takes bindings
+ * delivered to a trigger-type provider (registration/deliveries.ts). Bundlers emit each dynamically imported module as a chunk of its
  * own, which a page fetches the first time it is used (`npm run size` measures what pages fetch).
  */
 

@@ -169,6 +169,12 @@ export async function measurePages({ log = () => {} } = {}) {
   const app = path.join(tmp, 'app');
   await mkdir(app, { recursive: true });
   for (const p of PAGES) await copyFile(path.join(here, `${p.name}.js`), path.join(app, `${p.name}.js`));
+  // The app is a project of its own, as a user's is. Without its package.json a bundler would
+  // resolve `iii-isomorphic` as the repository's self-reference (its dist/, not the tarball), and
+  // without its tsconfig.json esbuild would apply the repository's, whose `paths` map
+  // `iii-isomorphic` to the Node sources.
+  await writeFile(path.join(app, 'package.json'), '{ "name": "size-pages", "private": true, "type": "module" }\n');
+  await writeFile(path.join(app, 'tsconfig.json'), '{}\n');
   log('size: npm pack');
   const pkg = await packInto(app);
   log('size: bundling each page (esbuild)');

@@ -1,6 +1,7 @@
 /**
  * What the registration parts need from the rest of the client: narrow interfaces the facade
- * (client.ts) wires, so that this folder imports nothing but the leaves.
+ * (client.ts) wires, so that this folder imports nothing but the leaves; and how they report
+ * what a provider's callback throws.
  */
 import type { Emitter, IIIEvents } from '../events.js';
 import type { Logger } from '../logger.js';
@@ -26,4 +27,13 @@ export interface RegistrationContext {
   readonly events: Emitter<IIIEvents>;
   /** Emits what user code (or a bug of ours) threw as the `'error'` event; never throws. */
   report(err: unknown): void;
+}
+
+/** Runs a provider callback; what it throws or rejects with becomes the `'error'` event. */
+export async function quietly(ctx: Pick<RegistrationContext, 'report'>, fn: () => unknown): Promise<void> {
+  try {
+    await fn();
+  } catch (err) {
+    ctx.report(err);
+  }
 }

@@ -1,5 +1,5 @@
 export { Announcer } from './announce.js';
-export { Bindings } from './bindings.js';
+export { Bindings } from './deliveries.js';
 export type { RegistrationContext, RegistrationLink } from './context.js';
 export { Functions } from './functions.js';
 export { subscribeFunctionsAvailable } from './functions-available.js';

@@ -1,12 +1,14 @@
 /**
  * The provider side of trigger types (§3.7): registering a type and withdrawing it (which
- * releases its live bindings at once). The bindings the engine delivers are bindings.ts.
+ * releases its live bindings at once). The bindings the engine delivers are bindings.ts, loaded
+ * through deliveries.ts.
  */
 import { notBlank } from '../arguments.js';
 import type { RegisterTriggerTypeFrame } from '../protocol/index.js';
 import type { FunctionHandler, FunctionRef, RegisterTriggerInput, RegisterTriggerTypeInput, Trigger, TriggerHandler, TriggerTypeRef } from '../types.js';
 import type { Announcer } from './announce.js';
-import type { RegistrationContext } from './context.js';
+import { quietly, type RegistrationContext } from './context.js';
+import { preloadBindings } from './deliveries.js';
 import type { TriggerTypeEntry } from './registry.js';
 
 /** What a trigger type's ref builds on: the facade's own methods, so a helper takes the user's path. */
@@ -34,6 +36,8 @@ export class TriggerTypes {
     const typeId = input.id;
     if (registry.triggerTypes.has(typeId)) throw new Error(`trigger type "${typeId}" is already registered on this worker`);
     const entry: TriggerTypeEntry = { id: typeId, handler: handler as TriggerTypeEntry['handler'], bindings: new Map() };
+    // The engine will deliver bindings: have the code that takes them ready (deliveries.ts).
+    preloadBindings();
     this.#announcer.announce({
       what: `registerTriggerType("${typeId}")`,
       formats: { trigger_request_format: input.trigger_request_format, call_request_format: input.call_request_format },
@@ -82,14 +86,5 @@ export class TriggerTypes {
     const live = [...entry.bindings.values()];
     entry.bindings.clear();
     for (const binding of live) void quietly(this.#ctx, () => entry.handler.unregisterTrigger(binding));
-  }
-}
-
-/** Runs a provider callback; what it throws or rejects with becomes the `'error'` event. */
-export async function quietly(ctx: Pick<RegistrationContext, 'report'>, fn: () => unknown): Promise<void> {
-  try {
-    await fn();
-  } catch (err) {
-    ctx.report(err);
   }
 }
