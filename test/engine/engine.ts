@@ -19,10 +19,15 @@ import { DEFAULT_NS } from './namespaces.js';
 import type { EngineSettings, LogLevel } from './options.js';
 import { decide, type Decision, type ListenerPolicy } from './rbac.js';
 import type { CallOptions, EngineCore, RegisteredService } from './services.js';
-import { answerPings } from './sockets.js';
+import { answerPings, refuseAndDrop } from './sockets.js';
 import { Timers } from './timers.js';
 import { TriggerRegistry, type Binding } from './triggers.js';
 import { WorkerRegistry } from './workers.js';
+
+/** §1.3: the `error` frame of a refused connection (not part of the message enum). */
+function authErrorText(message: string): string {
+  return JSON.stringify({ type: 'error', error: { code: 'AUTH_ERROR', message } });
+}
 
 export class Engine implements EngineCore, ListenerServices {
   readonly timers = new Timers();
@@ -106,13 +111,13 @@ export class Engine implements EngineCore, ListenerServices {
 
   /** Worker connection on `/` after the 101 (§2.4 item 1, §3.1). */
   acceptWorker(ws: WebSocket, req: IncomingMessage, policy: ListenerPolicy): void {
-    this.admit(ws, req, policy).catch((e: unknown) => {
+    this.admit(ws, req, policy, req.socket.bytesRead).catch((e: unknown) => {
       this.log('error', 'accepting a worker connection failed; it is dropped', String(e));
       ws.terminate();
     });
   }
 
-  private async admit(ws: WebSocket, req: IncomingMessage, policy: ListenerPolicy): Promise<void> {
+  private async admit(ws: WebSocket, req: IncomingMessage, policy: ListenerPolicy, readAtUpgrade: number): Promise<void> {
     const input = buildAuthInput(req);
     const conn = new WorkerConnection(ws, policy, input.ip_address, {
       warn: (m) => this.log('warn', m),
@@ -122,9 +127,10 @@ export class Engine implements EngineCore, ListenerServices {
     const auth = await authenticate(this, input, policy, conn);
     if (this.closed) return;
     if ('error' in auth) {
-      // §1.3: one `error` frame, then Close without status code; no worker is registered.
-      void conn.send({ type: 'error', error: { code: 'AUTH_ERROR', message: auth.error } });
-      conn.closeWithoutCode();
+      // §1.3: one `error` frame, then Close without status code, then the socket is dropped
+      // (§8 item 41); no worker is registered, nothing the client sent is read.
+      conn.stopReading();
+      refuseAndDrop(ws, req.socket, authErrorText(auth.error), readAtUpgrade);
       return;
     }
     if (!conn.open) return; // went away during auth: no worker is registered
@@ -147,13 +153,12 @@ export class Engine implements EngineCore, ListenerServices {
 
   /** Telemetry connection on `/otel`: same auth, never a worker; frames swallowed (§1.1). */
   acceptOtel(ws: WebSocket, req: IncomingMessage, policy: ListenerPolicy): void {
+    const readAtUpgrade = req.socket.bytesRead;
     answerPings(ws);
     ws.on('message', () => undefined);
     authenticate(this, buildAuthInput(req), policy, undefined).then(
       (auth) => {
-        if (!('error' in auth) || ws.readyState !== ws.OPEN) return;
-        ws.send(JSON.stringify({ type: 'error', error: { code: 'AUTH_ERROR', message: auth.error } }));
-        ws.close();
+        if ('error' in auth) refuseAndDrop(ws, req.socket, authErrorText(auth.error), readAtUpgrade);
       },
       (e: unknown) => {
         this.log('error', 'authenticating an /otel connection failed; it is dropped', String(e));

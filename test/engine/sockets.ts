@@ -1,5 +1,7 @@
 // Socket-level bookkeeping on top of `ws`: who closed a socket (protocol.md §2.1, §4.3, §8 items
-// 35, 40) and WebSocket-level pings (§3.10).
+// 35, 40), WebSocket-level pings (§3.10), and the refusal of a connection whose auth failed (§1.3,
+// §8 item 41).
+import type { Socket } from 'node:net';
 import type { WebSocket } from 'ws';
 
 /** 16 MiB per frame (tungstenite default, §2.1). `ws` has one limit for frames and messages. */
@@ -58,4 +60,31 @@ export function answerPings(ws: WebSocket): void {
     if (writing) next = data;
     else pong(data);
   });
+}
+
+/** A Close frame without status code, as the server sends it (RFC 6455 §5.5.1: unmasked, empty). */
+const CLOSE_WITHOUT_CODE = Buffer.from([0x88, 0x00]);
+
+/**
+ * Refuses an upgraded connection whose auth failed (§1.3, §8 item 41), the way the real engine
+ * returns from its connection handler: the `error` frame, a Close frame without status code, and
+ * the socket is closed as soon as they are written, without waiting for the client's Close and
+ * without reading what the client sent after the upgrade. `readAtUpgrade` is `socket.bytesRead`
+ * when the upgrade completed.
+ *
+ * When the client did send something (every SDK sends its announce at once), the real engine's
+ * kernel resets the connection (a socket closed with unread data), and the two-byte Close frame,
+ * held back by Nagle's algorithm behind the unacknowledged `error` frame (the engine does not set
+ * TCP_NODELAY), is discarded with the reset: the client gets the `error` frame at most, then a
+ * reset (a `ws` client reports 1006). Here the reset follows the `error` frame the same way.
+ */
+export function refuseAndDrop(ws: WebSocket, socket: Socket, text: string, readAtUpgrade: number): void {
+  if (ws.readyState !== ws.OPEN || socket.destroyed) return;
+  if (socket.bytesRead > readAtUpgrade) {
+    ws.send(text, () => socket.resetAndDestroy());
+    return;
+  }
+  // `ws` writes the text frame to the socket at once (no compression), so the Close follows it.
+  ws.send(text);
+  socket.write(CLOSE_WITHOUT_CODE, () => socket.destroy());
 }
