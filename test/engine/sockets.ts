@@ -4,8 +4,40 @@
 import type { Socket } from 'node:net';
 import type { WebSocket } from 'ws';
 
-/** 16 MiB per frame (tungstenite default, §2.1). `ws` has one limit for frames and messages. */
+/** §2.1: 16 MiB per WebSocket frame, 64 MiB per message (tungstenite 0.29 defaults, kept by the real engine). */
 export const MAX_FRAME = 16 * 1024 * 1024;
+export const MAX_MESSAGE = 64 * 1024 * 1024;
+
+/** What `limitFrameSize` uses of a `ws` 8.23 receiver (the frame parser of one socket). */
+interface ReceiverInternals {
+  _opcode: number;
+  _payloadLength: number;
+  haveLength(cb: (err?: Error) => void): void;
+  createError(ctor: typeof RangeError, message: string, prefix: boolean, statusCode: number, errorCode: string): Error;
+}
+
+/**
+ * `ws` has one size limit, `maxPayload`, and counts it per message: the servers get the 64 MiB of
+ * a message, and here each socket's frame parser gets the 16 MiB of a frame, checked where `ws`
+ * checks its own limit, as soon as a frame's length is read (as tungstenite does). Too large a
+ * frame is then the same read error as too large a message: `ws` closes with 1009, which
+ * `trackClose` turns into a drop without Close frame (§2.1). This reaches into `ws` internals
+ * (the package pins ws 8.23.0): `false` when they are not what is expected.
+ */
+export function limitFrameSize(ws: WebSocket, maxFrame = MAX_FRAME): boolean {
+  const receiver = (ws as unknown as { _receiver?: Partial<ReceiverInternals> })._receiver;
+  const haveLength = receiver?.haveLength;
+  if (!receiver || typeof haveLength !== 'function' || typeof receiver.createError !== 'function') return false;
+  receiver.haveLength = function (this: ReceiverInternals, cb: (err?: Error) => void): void {
+    // Control frames (opcode 8 and up) are limited to 125 bytes by `ws` itself.
+    if (this._opcode < 0x08 && this._payloadLength > maxFrame) {
+      cb(this.createError(RangeError, 'Max frame size exceeded', false, 1009, 'WS_ERR_UNSUPPORTED_MESSAGE_LENGTH'));
+      return;
+    }
+    haveLength.call(this, cb);
+  };
+  return true;
+}
 
 /**
  * Wraps `ws.close` on one socket so the engine can tell who closed:
