@@ -6,13 +6,25 @@
 // options, other listener configs) is something only the reference engine can be started with:
 // the test is skipped with that reason, printed by vitest.
 import { isDeepStrictEqual } from 'node:util';
+import { beforeEach } from 'vitest';
 import type { EngineOptions, ListenerConfig, RunningEngine } from '../index';
+import { DEFAULT_CHANNEL_ORPHAN_TTL_MS, DEFAULT_CHANNEL_SWEEP_MS, DEFAULT_FUNCTIONS_POLL_MS, DEFAULT_GRACE_MS } from '../options';
 import { AUTH_FUNCTION_ID, ENV, HOOKS_LISTENER, externalEngine, needsReference, type ExternalEngine } from '../../external-engine';
 
 export { externalEngine, needsReference };
 
 /** Options the harness adds to every engine it starts; an external engine has its own. */
 const HARNESS_KEYS = new Set(['host', 'port']);
+/**
+ * Engine options a test may name at their default, which both engines share (a test names one to
+ * be independent of the reference engine's environment overrides).
+ */
+const SHARED_DEFAULTS: Record<string, unknown> = {
+  registrationGraceMs: DEFAULT_GRACE_MS,
+  functionsAvailablePollMs: DEFAULT_FUNCTIONS_POLL_MS,
+  channelOrphanTtlMs: DEFAULT_CHANNEL_ORPHAN_TTL_MS,
+  channelSweepIntervalMs: DEFAULT_CHANNEL_SWEEP_MS,
+};
 
 /** A listener config without the address keys the harness or the test chose. */
 function shape(l: ListenerConfig): Omit<ListenerConfig, 'host' | 'port'> {
@@ -40,7 +52,9 @@ function mapListener(ext: ExternalEngine, l: ListenerConfig): Mapped {
  */
 export function externalAs(ext: ExternalEngine, options: EngineOptions): RunningEngine | { skip: string } {
   if (options.log) return { skip: needsReference("reads the engine's log lines")! };
-  const engineOptions = Object.keys(options).filter((k) => !HARNESS_KEYS.has(k) && k !== 'listeners' && k !== 'log');
+  const engineOptions = Object.entries(options)
+    .filter(([k, v]) => !HARNESS_KEYS.has(k) && k !== 'listeners' && k !== 'log' && !(k in SHARED_DEFAULTS && SHARED_DEFAULTS[k] === v))
+    .map(([k]) => k);
   if (engineOptions.length > 0) return { skip: needsReference(`started with ${engineOptions.join(', ')}`)! };
   const wanted = options.listeners ?? [{}];
   if (wanted.filter((l) => Object.keys(shape(l)).length === 0).length > 1) {
@@ -62,4 +76,15 @@ export function externalAs(ext: ExternalEngine, options: EngineOptions): Running
     close,
     [Symbol.asyncDispose]: close,
   };
+}
+
+/**
+ * Skips every test of the file against an external engine, with `reason` printed: for the files
+ * that test the reference engine itself (its CLI, `startEngine()`, its process's memory).
+ */
+export function referenceEngineOnly(reason: string): void {
+  beforeEach((ctx) => {
+    const why = needsReference(reason);
+    if (why) ctx.skip(why);
+  });
 }
