@@ -113,7 +113,9 @@ const CLOSE_WITHOUT_CODE = Buffer.from([0x88, 0x00]);
 export function refuseAndDrop(ws: WebSocket, socket: Socket, text: string, readAtUpgrade: number): void {
   if (ws.readyState !== ws.OPEN || socket.destroyed) return;
   if (socket.bytesRead > readAtUpgrade) {
-    ws.send(text, () => socket.resetAndDestroy());
+    ws.send(text, () => {
+      if (!socket.destroyed) socket.resetAndDestroy();
+    });
     return;
   }
   // `ws` writes the text frame to the socket at once (no compression), so the Close follows it.
