@@ -1,4 +1,4 @@
-// W3C baggage as the real engine rewrites it for an enqueue (protocol.md §3.6, §8 item 42): the
+// W3C baggage as the real engine rewrites it for an enqueue (protocol.md §3.6, §8 item 44): the
 // caller's `baggage` header is read by OpenTelemetry's BaggagePropagator (opentelemetry_sdk 0.31),
 // `iii.function.id` is set to the enqueued function, and the header is written again
 // (`baggage_with_function_id`, engine/src/workers/observability/otel.rs). The rules below are

@@ -137,7 +137,7 @@ export class Engine implements EngineCore, ListenerServices {
     if (this.closed) return;
     if ('error' in auth) {
       // §1.3: one `error` frame, then Close without status code, then the socket is dropped
-      // (§8 item 41); no worker is registered, nothing the client sent is read.
+      // (§8 items 41, 43); no worker is registered, nothing the client sent is read.
       conn.stopReading();
       refuseAndDrop(ws, req.socket, authErrorText(auth.error), readAtUpgrade);
       return;

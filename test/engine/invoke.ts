@@ -41,7 +41,7 @@ const NO_ENQUEUE_PROVIDER =
 
 /**
  * §3.6 enqueue through `engine::queue::enqueue` in `default`; the receipt is the engine's own,
- * the baggage the caller's with `iii.function.id` naming the enqueued function (§8 item 42).
+ * the baggage the caller's with `iii.function.id` naming the enqueued function (§8 item 44).
  */
 async function enqueue(core: EngineCore, conn: WorkerConnection, frame: Invoke, ns: string, queue: string): Promise<Outcome> {
   const messageReceiptId = newUuid();

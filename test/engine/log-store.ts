@@ -1,4 +1,4 @@
-// The engine's log store (protocol.md §5 `engine::logs::list`, §8 item 43): what `engine::log::*`
+// The engine's log store (protocol.md §5 `engine::logs::list`, §8 item 45): what `engine::log::*`
 // calls and `LOGS` telemetry frames record, kept in memory, newest evicting oldest, as the real
 // engine's observability worker keeps them (`InMemoryLogStorage`,
 // engine/src/workers/observability/otel.rs).

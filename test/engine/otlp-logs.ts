@@ -1,4 +1,4 @@
-// `LOGS` telemetry frames (protocol.md §2.1, §2.3 "Telemetry", §8 item 43): the OTLP/JSON
+// `LOGS` telemetry frames (protocol.md §2.1, §2.3 "Telemetry", §8 item 45): the OTLP/JSON
 // `ExportLogsServiceRequest` an SDK's OpenTelemetry log exporter sends after the 4-byte prefix,
 // decoded the way the real engine's serde types decode it (`ingest_otlp_logs` and the `Otlp*`
 // structs of engine/src/workers/observability/otel.rs) and turned into stored records. Any field

@@ -1,6 +1,6 @@
 // Socket-level bookkeeping on top of `ws`: who closed a socket (protocol.md §2.1, §4.3, §8 items
 // 35, 40), WebSocket-level pings (§3.10), and the refusal of a connection whose auth failed (§1.3,
-// §8 item 41).
+// §8 items 41, 43).
 import type { Socket } from 'node:net';
 import type { WebSocket } from 'ws';
 
@@ -98,7 +98,7 @@ export function answerPings(ws: WebSocket): void {
 const CLOSE_WITHOUT_CODE = Buffer.from([0x88, 0x00]);
 
 /**
- * Refuses an upgraded connection whose auth failed (§1.3, §8 item 41), the way the real engine
+ * Refuses an upgraded connection whose auth failed (§1.3, §8 items 41, 43), the way the real engine
  * returns from its connection handler: the `error` frame, a Close frame without status code, and
  * the socket is closed as soon as they are written, without waiting for the client's Close and
  * without reading what the client sent after the upgrade. `readAtUpgrade` is `socket.bytesRead`

@@ -1,7 +1,7 @@
 // Telemetry frames (protocol.md §2.1, §2.3 "Telemetry"): binary frames that start with `OTLP`
 // (traces), `MTRC` (metrics) or `LOGS`, on `/` or `/otel`, never answered. `LOGS` records go to
 // the log store and the engine's log lines, as the real engine's `ingest_otlp_logs` stores them
-// and prints them (§8 item 43); traces and metrics are not kept (the reference engine has no
+// and prints them (§8 item 45); traces and metrics are not kept (the reference engine has no
 // trace or metric store).
 import type { LogStore } from './log-store.js';
 import type { LogLevel } from './options.js';

@@ -132,7 +132,7 @@ describe('logs', () => {
   // The Python SDK logs through OpenTelemetry (binary `LOGS` frames on /otel, protocol.md §2.1),
   // never through engine::log::*. The engine stores those records with the engine::log::* ones
   // (the observability worker's store, engine::logs::list; the reference engine keeps the same
-  // store, §8 item 43), so both sides' logs are visible there.
+  // store, §8 item 45), so both sides' logs are visible there.
   it("Python: Logger calls are in the engine's log next to this SDK's", async () => {
     const tag = unique('py-log2');
     await callPython(ts, py, 'log', { entries: [{ level: 'warn', message: `${tag} warn`, data: { tag } }] });

@@ -1,5 +1,5 @@
 // `engine::logs::list` and `engine::logs::clear` of the in-process `iii-observability` worker
-// (protocol.md §5, §8 item 43): the engine's log store, filtered and paged as the real
+// (protocol.md §5, §8 item 45): the engine's log store, filtered and paged as the real
 // observability worker does (`list_logs`, `clear_logs`, engine/src/workers/observability/mod.rs).
 import { storedLogJson } from '../log-store.js';
 import type { BuiltinServices } from '../services.js';

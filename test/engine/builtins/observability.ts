@@ -42,7 +42,7 @@ export function installObservabilityBuiltins(services: BuiltinServices): void {
       const span_id = inp.str('span_id') ?? null;
       const service_name = inp.str('service_name') ?? 'unknown';
       const data = inp.any('data');
-      // §8 item 43: recorded in the log store as `store_and_emit_log` records it.
+      // §8 item 45: recorded in the log store as `store_and_emit_log` records it.
       const now = services.logs.now();
       services.logs.add([
         {

@@ -1,7 +1,7 @@
 // §1.3 auth failure, as seen on the TCP connection: the `error` frame and a Close without status
 // code, then the engine drops the socket at once. It does not wait for the client's Close (a
 // client must not depend on a polite close), and frames the client sent meanwhile are never read,
-// so the kernel resets the connection (§8 item 41). A bare TCP client shows it: a `ws` client
+// so the kernel resets the connection (§8 items 41, 43). A bare TCP client shows it: a `ws` client
 // would answer the Close itself.
 import { afterEach, describe, expect, it } from 'vitest';
 import { useHarness } from './harness';
@@ -33,7 +33,7 @@ async function open(url: string, path: string): Promise<TcpWebSocket> {
   return t;
 }
 
-describe('auth failure ends the TCP connection at once (§1.3, §8 item 41)', () => {
+describe('auth failure ends the TCP connection at once (§1.3, §8 items 41, 43)', () => {
   for (const path of ['/', '/otel']) {
     it(`${path}: AUTH_ERROR, Close without code, then the socket closes without waiting for the client's Close`, async () => {
       const { rbacUrl } = await refusingEngine();

@@ -1,6 +1,6 @@
 // Interop: the official iii-sdk 0.22.1 with OpenTelemetry on, logging through its helpers'
 // `Logger`: the records leave as binary `LOGS` frames on a second socket, `/otel` (§2.1, §2.3
-// "Telemetry"), and the engine stores them for `engine::logs::list` (§8 item 43). Its own file:
+// "Telemetry"), and the engine stores them for `engine::logs::list` (§8 item 45). Its own file:
 // the SDK's OpenTelemetry state is per process, and the other interop tests keep it off.
 import { Logger } from '@iii-dev/helpers/observability';
 import { registerWorker, type IIIClient } from 'iii-sdk';

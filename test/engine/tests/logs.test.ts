@@ -1,4 +1,4 @@
-// The engine's log store (§2.1 / §2.3 telemetry, §5 `engine::logs::list`, §8 item 43): `LOGS`
+// The engine's log store (§2.1 / §2.3 telemetry, §5 `engine::logs::list`, §8 item 45): `LOGS`
 // frames (OTLP/JSON after a 4-byte prefix, as an SDK's OpenTelemetry log exporter sends them on
 // `/otel` or `/`) and `engine::log::*` calls are recorded, and `engine::logs::list` returns them
 // filtered, newest first, paged. Each test tags its records with a trace id of its own, so it
@@ -58,7 +58,7 @@ async function listed(s: { list(input: Frame): Promise<Listed> }, filter: Frame,
   }, 3000, 25, `${count} stored records for ${JSON.stringify(filter)}`);
 }
 
-describe('LOGS telemetry frames are stored (§2.1, §8 item 43)', () => {
+describe('LOGS telemetry frames are stored (§2.1, §8 item 45)', () => {
   it('a record sent on /otel is listed as the real engine stores it', async () => {
     const s = await setup();
     const otel = await s.otel();
@@ -159,7 +159,7 @@ describe('LOGS telemetry frames are stored (§2.1, §8 item 43)', () => {
   });
 });
 
-describe('engine::log::* records are in the same store (§5, §8 item 43)', () => {
+describe('engine::log::* records are in the same store (§5, §8 item 45)', () => {
   it('with its severity, the data as attributes and the service name it gave', async () => {
     const s = await setup();
     const t = traceId();
