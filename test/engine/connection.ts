@@ -107,12 +107,15 @@ export class WorkerConnection implements SendOwner {
   private readonly waitingIn = new Map<WriterQueue, number>();
   private wakeReader: (() => void) | undefined;
 
-  /** `hooks.frameBytes` hears the size of every frame received and sent (memory.ts), `hooks.warn` the writer queue's refusals. */
+  /**
+   * `hooks.frameBytes` hears the size of every frame received and sent (memory.ts), `hooks.warn`
+   * the writer queue's refusals, `hooks.telemetry` the telemetry frames read in order (§2.1).
+   */
   constructor(
     readonly ws: WebSocket,
     readonly listener: ListenerPolicy,
     readonly ipAddress: string,
-    hooks: { warn(message: string): void; frameBytes(bytes: number): void },
+    private readonly hooks: { warn(message: string): void; frameBytes(bytes: number): void; telemetry(frame: Buffer): void },
   ) {
     const engineClose = trackClose(ws, () => this.peerGone());
     this.writer = new WriterQueue(ws, () => engineClose(), hooks);
@@ -298,7 +301,10 @@ export class WorkerConnection implements SendOwner {
 
   private decode(data: RawData, isBinary: boolean): InboundFrame | undefined {
     const buf = Array.isArray(data) ? Buffer.concat(data) : Buffer.isBuffer(data) ? data : Buffer.from(data);
-    if (isBinary && isTelemetryFrame(buf)) return undefined; // OTLP ingest: never answered (§2.1)
+    if (isBinary && isTelemetryFrame(buf)) {
+      this.hooks.telemetry(buf); // ingested, never answered (§2.1)
+      return undefined;
+    }
     return decodeFrame(buf.toString('utf8'));
   }
 }

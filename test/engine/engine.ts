@@ -13,16 +13,28 @@ import { dispatch, drain } from './dispatch.js';
 import type { ErrorBody, Outcome } from './frames.js';
 import { FunctionRegistry, type FunctionEntry } from './functions.js';
 import { InvocationTable } from './invocations.js';
+import { LogStore } from './log-store.js';
 import { MemoryHygiene } from './memory.js';
 import type { ListenerServices } from './listeners.js';
 import { DEFAULT_NS } from './namespaces.js';
 import type { EngineSettings, LogLevel } from './options.js';
 import { decide, type Decision, type ListenerPolicy } from './rbac.js';
 import type { CallOptions, EngineCore, RegisteredService } from './services.js';
-import { answerPings } from './sockets.js';
+import { answerPings, refuseAndDrop } from './sockets.js';
+import { ingestTelemetry } from './telemetry.js';
+import { isTelemetryFrame } from './decode.js';
 import { Timers } from './timers.js';
 import { TriggerRegistry, type Binding } from './triggers.js';
 import { WorkerRegistry } from './workers.js';
+
+/** Telemetry an `/otel` connection may send before its auth is decided; then it is paused. */
+const OTEL_WAITING_FRAMES = 16;
+const OTEL_WAITING_BYTES = 1024 * 1024;
+
+/** §1.3: the `error` frame of a refused connection (not part of the message enum). */
+function authErrorText(message: string): string {
+  return JSON.stringify({ type: 'error', error: { code: 'AUTH_ERROR', message } });
+}
 
 export class Engine implements EngineCore, ListenerServices {
   readonly timers = new Timers();
@@ -33,6 +45,7 @@ export class Engine implements EngineCore, ListenerServices {
   readonly channels = new ChannelManager(this.timers);
   readonly registeredServices = new Map<string, RegisteredService>();
   readonly ackWaiters = new Map<string, (error: ErrorBody | undefined) => void>();
+  readonly logs = new LogStore();
   readonly startedAt = Date.now();
   private readonly memory: MemoryHygiene;
   private closed = false;
@@ -106,25 +119,27 @@ export class Engine implements EngineCore, ListenerServices {
 
   /** Worker connection on `/` after the 101 (§2.4 item 1, §3.1). */
   acceptWorker(ws: WebSocket, req: IncomingMessage, policy: ListenerPolicy): void {
-    this.admit(ws, req, policy).catch((e: unknown) => {
+    this.admit(ws, req, policy, req.socket.bytesRead).catch((e: unknown) => {
       this.log('error', 'accepting a worker connection failed; it is dropped', String(e));
       ws.terminate();
     });
   }
 
-  private async admit(ws: WebSocket, req: IncomingMessage, policy: ListenerPolicy): Promise<void> {
+  private async admit(ws: WebSocket, req: IncomingMessage, policy: ListenerPolicy, readAtUpgrade: number): Promise<void> {
     const input = buildAuthInput(req);
     const conn = new WorkerConnection(ws, policy, input.ip_address, {
       warn: (m) => this.log('warn', m),
       frameBytes: (n) => this.memory.frame(n),
+      telemetry: (frame) => ingestTelemetry(this, frame),
     });
     // Frames sent meanwhile wait unread in the connection (§3.1); the auth call is its traffic.
     const auth = await authenticate(this, input, policy, conn);
     if (this.closed) return;
     if ('error' in auth) {
-      // §1.3: one `error` frame, then Close without status code; no worker is registered.
-      void conn.send({ type: 'error', error: { code: 'AUTH_ERROR', message: auth.error } });
-      conn.closeWithoutCode();
+      // §1.3: one `error` frame, then Close without status code, then the socket is dropped
+      // (§8 items 41, 43); no worker is registered, nothing the client sent is read.
+      conn.stopReading();
+      refuseAndDrop(ws, req.socket, authErrorText(auth.error), readAtUpgrade);
       return;
     }
     if (!conn.open) return; // went away during auth: no worker is registered
@@ -145,15 +160,41 @@ export class Engine implements EngineCore, ListenerServices {
     );
   }
 
-  /** Telemetry connection on `/otel`: same auth, never a worker; frames swallowed (§1.1). */
+  /**
+   * Telemetry connection on `/otel` (§1.1, §2.3 "Telemetry"): same auth, never a worker; binary
+   * telemetry frames are ingested once auth has passed, in order, anything else is ignored.
+   */
   acceptOtel(ws: WebSocket, req: IncomingMessage, policy: ListenerPolicy): void {
+    const readAtUpgrade = req.socket.bytesRead;
     answerPings(ws);
-    ws.on('message', () => undefined);
+    // Frames sent during auth wait, as the real engine reads none before it; beyond a few the
+    // socket is paused. A refused connection's frames are never read.
+    let state: 'auth' | 'open' | 'refused' = 'auth';
+    const waiting: Buffer[] = [];
+    let waitingBytes = 0;
+    const take = (frame: Buffer): void => {
+      if (isTelemetryFrame(frame)) ingestTelemetry(this, frame);
+      else this.log('warn', 'a binary frame on /otel is not telemetry; dropped');
+    };
+    ws.on('message', (data, isBinary) => {
+      if (!isBinary || state === 'refused') return; // text on /otel is ignored
+      const frame = Array.isArray(data) ? Buffer.concat(data) : Buffer.isBuffer(data) ? data : Buffer.from(data);
+      if (state === 'open') return take(frame);
+      waiting.push(frame);
+      waitingBytes += frame.length;
+      if (waiting.length >= OTEL_WAITING_FRAMES || waitingBytes >= OTEL_WAITING_BYTES) ws.pause();
+    });
     authenticate(this, buildAuthInput(req), policy, undefined).then(
       (auth) => {
-        if (!('error' in auth) || ws.readyState !== ws.OPEN) return;
-        ws.send(JSON.stringify({ type: 'error', error: { code: 'AUTH_ERROR', message: auth.error } }));
-        ws.close();
+        if ('error' in auth) {
+          state = 'refused';
+          waiting.length = 0;
+          refuseAndDrop(ws, req.socket, authErrorText(auth.error), readAtUpgrade);
+          return;
+        }
+        state = 'open';
+        for (const f of waiting.splice(0)) take(f);
+        ws.resume();
       },
       (e: unknown) => {
         this.log('error', 'authenticating an /otel connection failed; it is dropped', String(e));

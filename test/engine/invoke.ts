@@ -1,5 +1,6 @@
 // A worker's `invokefunction` (protocol.md §3.3 processing order, §3.6 void and enqueue, §3.15
 // middleware, §8 items 15, 23, 26). Runs spawned, outside the read loop (§2.4 item 2).
+import { baggageWithFunctionId } from './baggage.js';
 import type { WorkerConnection } from './connection.js';
 import { isObj, type ErrorBody, type FrameOf, type Outcome } from './frames.js';
 import { DEFAULT_NS, blankFieldMessage, isBlank } from './namespaces.js';
@@ -38,7 +39,10 @@ export function notFoundMessage(core: EngineCore, id: string, ns: string): strin
 const NO_ENQUEUE_PROVIDER =
   'No queue provider is installed. `TriggerAction::Enqueue` routes through the `engine::queue::enqueue` provider, which the standalone queue worker registers. Add it with `iii worker add queue`. (underlying: ';
 
-/** §3.6 enqueue through `engine::queue::enqueue` in `default`; the receipt is the engine's own. */
+/**
+ * §3.6 enqueue through `engine::queue::enqueue` in `default`; the receipt is the engine's own,
+ * the baggage the caller's with `iii.function.id` naming the enqueued function (§8 item 44).
+ */
 async function enqueue(core: EngineCore, conn: WorkerConnection, frame: Invoke, ns: string, queue: string): Promise<Outcome> {
   const messageReceiptId = newUuid();
   const input: Record<string, unknown> = {
@@ -47,7 +51,7 @@ async function enqueue(core: EngineCore, conn: WorkerConnection, frame: Invoke, 
     data: frame.data,
     messageReceiptId,
     traceparent: frame.traceparent ?? null,
-    baggage: frame.baggage ?? null,
+    baggage: baggageWithFunctionId(frame.baggage, frame.function_id),
   };
   if (ns !== DEFAULT_NS) input.namespace = ns;
   const o = await core.callInternal(DEFAULT_NS, 'engine::queue::enqueue', input, { owner: conn });

@@ -8,7 +8,7 @@ import type { Channel } from './channels.js';
 import { DEFAULT_HANDSHAKE_TIMEOUT_MS, type ListenerConfig } from './options.js';
 import { listenerPolicy, type ListenerPolicy } from './rbac.js';
 import { checkUpgradeHeaders, matchRoute, parseChannelQuery, splitUrl } from './routes.js';
-import { MAX_FRAME } from './sockets.js';
+import { limitFrameSize, MAX_MESSAGE } from './sockets.js';
 
 export interface ListenerServices {
   readonly isClosed: boolean;
@@ -46,8 +46,14 @@ export async function startListener(services: ListenerServices, config: Listener
   const policy = listenerPolicy(config);
   // WebSocket pings on `/` and `/otel` are answered by the engine, one pending pong at a time
   // (sockets.ts answerPings); channel sockets never answer them (§4.3, §8 item 37).
-  const workerWss = new WebSocketServer({ noServer: true, perMessageDeflate: false, maxPayload: MAX_FRAME, autoPong: false });
-  const channelWss = new WebSocketServer({ noServer: true, perMessageDeflate: false, maxPayload: MAX_FRAME, autoPong: false });
+  // §2.1: 64 MiB per message here, 16 MiB per frame on each socket (limitFrameSize).
+  const workerWss = new WebSocketServer({ noServer: true, perMessageDeflate: false, maxPayload: MAX_MESSAGE, autoPong: false });
+  const channelWss = new WebSocketServer({ noServer: true, perMessageDeflate: false, maxPayload: MAX_MESSAGE, autoPong: false });
+  /** Runs `accept` once the socket carries the frame limit; a socket that cannot is dropped. */
+  const limited = (accept: (ws: WebSocket) => void) => (ws: WebSocket) => {
+    if (limitFrameSize(ws)) accept(ws);
+    else ws.terminate();
+  };
   const server = http.createServer();
   /** Every accepted TCP socket (HTTP or upgraded), so stop() can drop them all. */
   const sockets = new Set<Duplex>();
@@ -99,16 +105,21 @@ export async function startListener(services: ListenerServices, config: Listener
       if (bad) return writeRaw(socket, 400, 'Bad Request', bad);
       const ch = services.lookupChannel(route.id, q.key);
       if (!ch) return writeRaw(socket, 404, 'Not Found', 'Channel not found');
-      channelWss.handleUpgrade(req, socket, head, (ws) => services.attachChannel(ch, ws, q.dir));
+      channelWss.handleUpgrade(req, socket, head, limited((ws) => services.attachChannel(ch, ws, q.dir)));
       return;
     }
     const bad = checkUpgradeHeaders(req);
     if (bad) return writeRaw(socket, 400, 'Bad Request', bad);
-    workerWss.handleUpgrade(req, socket, head, (ws) => {
-      ws.on('error', () => undefined);
-      if (route.kind === 'worker') services.acceptWorker(ws, req, policy);
-      else services.acceptOtel(ws, req, policy);
-    });
+    workerWss.handleUpgrade(
+      req,
+      socket,
+      head,
+      limited((ws) => {
+        ws.on('error', () => undefined);
+        if (route.kind === 'worker') services.acceptWorker(ws, req, policy);
+        else services.acceptOtel(ws, req, policy);
+      }),
+    );
   });
 
   await new Promise<void>((resolve, reject) => {

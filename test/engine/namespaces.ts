@@ -21,6 +21,15 @@ export function blankRegisterMessage(name: string | undefined, value: string): s
   return `namespace is empty: worker '${name ?? '<unnamed>'}' declared "${value}". Give it a name, or omit the field to register in 'default'.`;
 }
 
+// Rust `char::is_whitespace` (White_Space property); unlike JS `\s` it excludes U+FEFF.
+const RUST_WS = '[\\t\\n\\v\\f\\r \\u0085\\u00a0\\u1680\\u2000-\\u200a\\u2028\\u2029\\u202f\\u205f\\u3000]+';
+const RUST_TRIM = new RegExp(`^${RUST_WS}|${RUST_WS}$`, 'g');
+
+/** Rust's `str::trim`. */
+export function trimRust(s: string): string {
+  return s.replace(RUST_TRIM, '');
+}
+
 /** §8 item 8: control chars (C0, DEL, C1) and bidi/line-separator chars are unsafe. */
 function isUnsafeDisplayChar(cp: number): boolean {
   if (cp <= 0x1f || (cp >= 0x7f && cp <= 0x9f)) return true;
@@ -41,8 +50,6 @@ export function sanitizeWorkerText(value: string | undefined): string | undefine
     kept.push(ch);
     if (kept.length === 280) break;
   }
-  // Rust `char::is_whitespace` (White_Space property); unlike JS `\s` it excludes U+FEFF.
-  const ws = '[\\t\\n\\v\\f\\r \\u0085\\u00a0\\u1680\\u2000-\\u200a\\u2028\\u2029\\u202f\\u205f\\u3000]+';
-  const out = kept.join('').replace(new RegExp(`^${ws}|${ws}$`, 'g'), '');
+  const out = trimRust(kept.join(''));
   return out === '' ? undefined : out;
 }

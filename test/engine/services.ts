@@ -6,6 +6,7 @@ import type { ChannelManager } from './channels.js';
 import type { ErrorBody, Outcome } from './frames.js';
 import type { FunctionEntry, FunctionRegistry } from './functions.js';
 import type { InvocationTable } from './invocations.js';
+import type { LogStore } from './log-store.js';
 import type { SendOwner } from './outbound.js';
 import type { EngineSettings, LogLevel } from './options.js';
 import type { Decision } from './rbac.js';
@@ -42,6 +43,8 @@ export interface BuiltinServices {
   readonly workers: WorkerRegistry;
   readonly channels: Pick<ChannelManager, 'create'>;
   readonly timers: Timers;
+  /** What `engine::log::*` and `LOGS` telemetry frames record (`engine::logs::list`). */
+  readonly logs: LogStore;
   readonly startedAt: number;
   readonly isClosed: boolean;
   /** `engine::register_trigger` waiting for a WS provider's ack, by binding id (§3.7). */

@@ -7,7 +7,7 @@
 import * as v from 'valibot';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { IIIInvocationError, IIITimeoutError, type III } from '../../platform/node/index.js';
-import { EXTERNAL_URL, PY_SDK, callPython, cleanup, engineUnderTest, listed, sdkAtLeast, startPython, tsWorker, unique, waitFor, within, type PythonPeer } from './harness.js';
+import { callPython, cleanup, engineUnderTest, listed, sdkAtLeast, startPython, tsWorker, unique, waitFor, within, type PythonPeer } from './harness.js';
 
 const MIB = 1024 * 1024;
 let ts: III;
@@ -141,16 +141,12 @@ describe('a result this SDK cannot decode', () => {
 });
 
 describe('a result the engine cannot take', () => {
-  // protocol.md §2.1: engine 0.23 takes 16 MiB per frame and 64 MiB per message; a bigger frame
-  // ends the connection (a read error). iii-sdk 0.23 sends any result as one frame; 0.24.6 refuses
-  // a result over 16 MiB itself and answers `payload_too_large`; 0.25 sends it as a fragmented
-  // message (1 MiB fragments, up to 64 MiB), which engine 0.23 takes. The reference engine has one
-  // limit for the whole message (16 MiB, test/engine/README.md), so with 0.25 it drops the socket
-  // where the real engine delivers: a gap of the reference engine, marked as such (it.fails) when
-  // a 0.25 SDK runs against it.
-  const refGap = sdkAtLeast(PY_SDK, '0.25.0') && EXTERNAL_URL === undefined;
-  (refGap ? it.fails : it)(
-    `${refGap ? '[known gap of the reference engine] ' : ''}a 20 MiB result from Python: 0.23 loses its socket (invocation_stopped), 0.24.6 answers payload_too_large, 0.25 fragments it (delivered by engine 0.23)`,
+  // protocol.md §2.1: engine 0.23 takes 16 MiB per frame and 64 MiB per message (the reference
+  // engine too); a bigger frame ends the connection (a read error). iii-sdk 0.23 sends any result
+  // as one frame; 0.24.6 refuses a result over 16 MiB itself and answers `payload_too_large`; 0.25
+  // sends it as a fragmented message (1 MiB fragments, up to 64 MiB), which engine 0.23 takes.
+  it(
+    'a 20 MiB result from Python: 0.23 loses its socket (invocation_stopped), 0.24.6 answers payload_too_large, 0.25 fragments it (delivered by engine 0.23)',
     async () => {
       const peer = await fragilePeer();
       const outcome = await ts.trigger<unknown, { text: string }>({ function_id: peer.fn('big_result'), payload: { chars: 20 * MIB }, timeoutMs: 20_000 }).catch((e: unknown) => e);

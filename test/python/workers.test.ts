@@ -5,7 +5,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { IIIInvocationError, type III } from '../../platform/node/index.js';
-import { EXTERNAL_URL, callPython, cleanup, engineUnderTest, listed, sdkAtLeast, startPython, tsWorker, unique, waitFor, within, type EngineUnderTest, type PythonPeer } from './harness.js';
+import { callPython, cleanup, engineUnderTest, listed, sdkAtLeast, startPython, tsWorker, unique, waitFor, within, type EngineUnderTest, type PythonPeer } from './harness.js';
 import { startRecordingProxy, type RecordingProxy } from './proxy.js';
 
 let engine: EngineUnderTest;
@@ -130,30 +130,18 @@ describe('logs', () => {
   });
 
   // The Python SDK logs through OpenTelemetry (binary `LOGS` frames on /otel, protocol.md §2.1),
-  // never through engine::log::*. The real engine 0.23 stores those records with the
-  // engine::log::* ones (observability worker: same store, same `log` trigger, engine::logs::list),
-  // so there both sides' logs are visible. The reference engine swallows /otel frames
-  // (test/engine/README.md, "telemetry frames are swallowed"), so its log never shows Python's
-  // records: a gap of the reference engine, reported to its owner. This test fails until the
-  // reference engine ingests LOGS frames into the same log as engine::log::*.
-  const knownGap = EXTERNAL_URL === undefined;
-  (knownGap ? it.fails : it)(
-    `${knownGap ? '[known gap of the reference engine] ' : ''}Python: Logger calls are in the engine's log next to this SDK's`,
-    async () => {
-      const tag = unique('py-log2');
-      await callPython(ts, py, 'log', { entries: [{ level: 'warn', message: `${tag} warn`, data: { tag } }] });
-      const muted = vi.spyOn(console, 'warn').mockImplementation(() => undefined);
-      loud.logger.warn(`${tag} from node`, { tag });
-      muted.mockRestore();
-      if (engine.logs) {
-        await waitFor(() => engine.logs!.some((l) => l.message === `${tag} from node`), 5000, "this SDK's record in the engine log");
-        await waitFor(() => engine.logs!.some((l) => l.message === `${tag} warn` && l.level === 'warn'), 2000, "Python's record in the engine log");
-      } else {
-        const stored = await waitFor(() => engineLogs(tag, 2), 10_000, 'both records stored by the engine');
-        expect(stored.map((l) => l.body).sort()).toEqual([`${tag} from node`, `${tag} warn`]);
-      }
-    },
-  );
+  // never through engine::log::*. The engine stores those records with the engine::log::* ones
+  // (the observability worker's store, engine::logs::list; the reference engine keeps the same
+  // store, §8 item 45), so both sides' logs are visible there.
+  it("Python: Logger calls are in the engine's log next to this SDK's", async () => {
+    const tag = unique('py-log2');
+    await callPython(ts, py, 'log', { entries: [{ level: 'warn', message: `${tag} warn`, data: { tag } }] });
+    const muted = vi.spyOn(console, 'warn').mockImplementation(() => undefined);
+    loud.logger.warn(`${tag} from node`, { tag });
+    muted.mockRestore();
+    const stored = await waitFor(() => engineLogs(tag, 2), 10_000, 'both records stored by the engine');
+    expect(stored.map((l) => l.body).sort()).toEqual([`${tag} from node`, `${tag} warn`]);
+  });
 });
 
 /** OTLP JSON log records of the binary `LOGS` frames the proxy saw on /otel. */

@@ -3,6 +3,7 @@
 import { isObj, type Outcome } from '../frames.js';
 import type { BuiltinHandler, CallContext, FunctionEntry } from '../functions.js';
 import { DEFAULT_NS } from '../namespaces.js';
+import { rustF64 } from '../otlp-logs.js';
 import type { BuiltinServices } from '../services.js';
 
 export type Obj = Record<string, unknown>;
@@ -40,6 +41,16 @@ export class Input {
     if (typeof v !== 'number' || !Number.isInteger(v) || v < 0) throw new InputError(`invalid value for \`${k}\`: expected usize`);
     return v;
   }
+  /** An integer of a Rust type, refused with serde's texts (`invalid type: string "x", expected usize`). */
+  integer(k: string, type: 'u64' | 'usize' | 'i32'): number | undefined {
+    const v = this.value(k);
+    if (v === undefined) return undefined;
+    if (typeof v !== 'number') throw new InputError(`invalid type: ${serdeUnexpected(v)}, expected ${type}`);
+    if (!Number.isInteger(v)) throw new InputError(`invalid type: floating point \`${rustF64(v)}\`, expected ${type}`);
+    const [min, max] = type === 'i32' ? [-(2 ** 31), 2 ** 31 - 1] : [0, 2 ** 64 - 1];
+    if (v < min || v > max) throw new InputError(`invalid value: integer \`${v}\`, expected ${type}`);
+    return v;
+  }
   strList(k: string): string[] | undefined {
     const v = this.value(k);
     if (v === undefined) return undefined;
@@ -55,6 +66,13 @@ export class Input {
   any(k: string): unknown {
     return this.value(k);
   }
+}
+
+/** serde's `Unexpected` text of a JSON value that is not a number. */
+function serdeUnexpected(v: unknown): string {
+  if (typeof v === 'string') return `string ${JSON.stringify(v)}`;
+  if (typeof v === 'boolean') return `boolean \`${v}\``;
+  return Array.isArray(v) ? 'sequence' : 'map';
 }
 
 export type Handler = (input: Input, ctx: CallContext) => Outcome | Promise<Outcome>;

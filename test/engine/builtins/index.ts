@@ -2,6 +2,7 @@
 import type { BuiltinServices } from '../services.js';
 import { installChannelBuiltins } from './channels.js';
 import { installFunctionBuiltins } from './functions.js';
+import { installLogBuiltins } from './logs.js';
 import { installObservabilityBuiltins } from './observability.js';
 import { installQueueProvider } from './queue.js';
 import { installTriggerBuiltins } from './triggers.js';
@@ -16,6 +17,7 @@ export function installBuiltins(services: BuiltinServices): void {
   installFunctionBuiltins(services);
   installTriggerBuiltins(services);
   installObservabilityBuiltins(services);
+  installLogBuiltins(services);
   if (services.settings.queue) installQueueProvider(services, services.settings.queue);
   installTriggerTypes(services);
 }

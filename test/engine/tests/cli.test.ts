@@ -12,6 +12,9 @@ import { readFileSync } from 'node:fs';
 import { RBAC_CONFIG } from '../../../demo/engine';
 import { startEngine, validateEngineOptions, type EngineOptions } from '../index';
 import { connectWorker, withTimeout } from './raw-client';
+import { referenceEngineOnly } from './target';
+
+referenceEngineOnly("tests the iii-isomorphic binary, not an engine's behaviour");
 
 const children: ChildProcess[] = [];
 const dirs: string[] = [];

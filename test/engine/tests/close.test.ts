@@ -4,6 +4,9 @@ import * as net from 'node:net';
 import { describe, expect, it } from 'vitest';
 import { startEngine } from '../index';
 import { connectRaw, connectWorker, openChannel, sleep, type RawSocket } from './raw-client';
+import { referenceEngineOnly } from './target';
+
+referenceEngineOnly("tests startEngine() of iii-isomorphic/testing, not an engine's behaviour");
 
 /** Sockets, servers and timers alive in this process, by kind. */
 function handles(): Record<string, number> {

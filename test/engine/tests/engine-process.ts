@@ -3,12 +3,13 @@
 // and where its memory is measured on its own (RSS of that process only). The CLI is compiled
 // from the sources with esbuild (once per test file, a fraction of a second) and run by plain
 // node, as the published binary runs: no TypeScript loader thread in the measured process.
-import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
 import { withTimeout } from './raw-client';
+import { externalEngine } from './target';
 
 const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
 
@@ -46,7 +47,6 @@ export interface EngineProcess {
   readonly url: string;
   /** Every listener, from its ready lines. */
   readonly urls: string[];
-  readonly child: ChildProcess;
   /** Exit code/signal once the process has ended; undefined while it runs. */
   readonly exited: { code: number | null; signal: NodeJS.Signals | null } | undefined;
   /** Everything the engine wrote to stderr (its crash report, when it crashes). */
@@ -105,7 +105,6 @@ export async function spawnEngine(extraArgs: string[] = [], { listeners = 1, nod
   return {
     url: urls[0]!,
     urls,
-    child,
     get exited() {
       return exited;
     },
@@ -118,5 +117,25 @@ export async function spawnEngine(extraArgs: string[] = [], { listeners = 1, nod
       await gone;
       clearTimeout(t);
     },
+  };
+}
+
+/**
+ * With `III_TEST_ENGINE_URL`, the external engine in the place of a process of ours: its trusted
+ * listener, then its RBAC listener when given. It never counts as exited, and its memory is not
+ * ours to measure: tests that measure it skip first. `undefined` without an external engine.
+ */
+export function externalProcess(): EngineProcess | undefined {
+  const ext = externalEngine;
+  if (!ext) return undefined;
+  return {
+    url: ext.url,
+    urls: ext.rbacUrl ? [ext.url, ext.rbacUrl] : [ext.url],
+    exited: undefined,
+    stderr: () => '',
+    rssMiB: () => {
+      throw new Error("the external engine's memory is not measured; skip the test first");
+    },
+    stop: async () => undefined,
   };
 }

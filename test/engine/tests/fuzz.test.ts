@@ -13,6 +13,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { registerWorker } from '../../../platform/node/index.js';
 import { spawnEngine, type EngineProcess } from './engine-process';
 import { eventually, sleep, withTimeout } from './raw-client';
+import { externalEngine, referenceEngineOnly } from './target';
+
+referenceEngineOnly("measures the reference engine's process: that it never exits, and its memory");
 
 const FRAMES = Number(process.env.III_FUZZ_FRAMES ?? 20_000);
 const SEED = Number(process.env.III_FUZZ_SEED ?? 1);
@@ -52,7 +55,7 @@ function runHostileClients(url: string): Promise<FuzzSummary> {
 let engine: EngineProcess;
 
 beforeAll(async () => {
-  engine = await spawnEngine();
+  if (!externalEngine) engine = await spawnEngine();
 });
 
 afterAll(async () => {

@@ -188,6 +188,7 @@ describe('connection opening (§1.2, §2.4)', () => {
   });
 
   it('drops connections without a Close handshake on engine shutdown', async () => {
+    h.referenceOnly('stops the engine');
     const e = await h.engine();
     const w = await h.worker(e.url);
     await e.close();
