@@ -1,0 +1,106 @@
+/**
+ * The one switch between the reference engine (`test/engine`, started by each suite) and an
+ * external engine given by URL, such as the real iii engine (docs/real-engine.md):
+ *
+ *   III_TEST_ENGINE_URL        the external engine's trusted listener (ws://…); set = external
+ *   III_TEST_ENGINE_RBAC_URL   its RBAC listener (auth function {@link AUTH_FUNCTION_ID})
+ *   III_TEST_ENGINE_HTTP_URL   its `iii-http` server (http://…), for the `http` trigger tests
+ *
+ * Every engine-facing suite (test/node, test/channels, the conformance runners, the README
+ * examples, the demo's Playwright specs, the benchmarks) asks this module which engine to use; a
+ * test that needs something only the reference engine offers skips with the reason, through
+ * {@link referenceOnly} or {@link needsReference}. Node only (it reads `process.env`); the
+ * conformance suite that runs inside other runtimes gets what it needs in its config.
+ */
+
+export const ENV = {
+  url: 'III_TEST_ENGINE_URL',
+  rbacUrl: 'III_TEST_ENGINE_RBAC_URL',
+  httpUrl: 'III_TEST_ENGINE_HTTP_URL',
+} as const;
+
+/**
+ * The auth function id of the RBAC listener, on both engines: an external engine's RBAC listener
+ * must be configured with it (docs/real-engine.config.yaml), and every suite that serves auth
+ * registers it under this id.
+ */
+export const AUTH_FUNCTION_ID = 'test::auth';
+
+/** Functions the external engine's RBAC listener exposes (`expose_functions`) that the suites rely on. */
+export const EXPOSED_PREFIXES = ['pub::', 'ui::', 'backend::demo::', 'backend::stream::', 'backend::upload::'] as const;
+
+export interface ExternalEngine {
+  /** Trusted listener, `ws://host:port` (no trailing slash). */
+  url: string;
+  /** Port of the trusted listener (for proxies placed in front of it). */
+  port: number;
+  /** RBAC listener, when given. */
+  rbacUrl: string | undefined;
+  /** `iii-http` base URL, when given. */
+  httpUrl: string | undefined;
+}
+
+function parseUrl(name: string, raw: string, protocols: string[]): URL {
+  let url: URL;
+  try {
+    url = new URL(raw);
+  } catch {
+    throw new Error(`${name}=${JSON.stringify(raw)} is not a URL; expected e.g. ${protocols[0]}//127.0.0.1:49199`);
+  }
+  if (!protocols.includes(url.protocol)) {
+    throw new Error(`${name}=${raw} must start with ${protocols.map((p) => `${p}//`).join(' or ')}`);
+  }
+  return url;
+}
+
+function trimSlash(url: URL): string {
+  return url.href.replace(/\/$/, '');
+}
+
+/** Reads the external engine from an environment; `undefined` when `III_TEST_ENGINE_URL` is unset or blank. */
+export function readExternalEngine(env: Record<string, string | undefined>): ExternalEngine | undefined {
+  const raw = env[ENV.url]?.trim();
+  if (!raw) {
+    for (const other of [ENV.rbacUrl, ENV.httpUrl]) {
+      if (env[other]?.trim()) throw new Error(`${other} is set but ${ENV.url} is not: set both to test an external engine`);
+    }
+    return undefined;
+  }
+  const url = parseUrl(ENV.url, raw, ['ws:', 'wss:']);
+  const rbacRaw = env[ENV.rbacUrl]?.trim();
+  const httpRaw = env[ENV.httpUrl]?.trim();
+  const defaultPort = url.protocol === 'wss:' ? 443 : 80;
+  return {
+    url: trimSlash(url),
+    port: url.port ? Number(url.port) : defaultPort,
+    rbacUrl: rbacRaw ? trimSlash(parseUrl(ENV.rbacUrl, rbacRaw, ['ws:', 'wss:'])) : undefined,
+    httpUrl: httpRaw ? trimSlash(parseUrl(ENV.httpUrl, httpRaw, ['http:', 'https:'])) : undefined,
+  };
+}
+
+/** The external engine of this process's environment, or `undefined` (then the suites start the reference engine). */
+export const externalEngine: ExternalEngine | undefined = readExternalEngine(process.env);
+
+/** A one-line name of the engine under test, for logs and reports. */
+export function engineLabel(): string {
+  return externalEngine ? `external engine at ${externalEngine.url}` : 'reference engine (test/engine)';
+}
+
+/** The reason a reference-only test is skipped against an external engine, or `undefined`. */
+export function needsReference(reason: string): string | undefined {
+  return externalEngine ? `needs the reference engine: ${reason}` : undefined;
+}
+
+/** Skips the current vitest test (printing the reason) when the engine is external. */
+export function referenceOnly(ctx: { skip(note?: string): void }, reason: string): void {
+  const why = needsReference(reason);
+  if (why) ctx.skip(why);
+}
+
+/** The external RBAC listener; skips the test with the reason when none was given. */
+export function externalRbacUrl(ctx: { skip(note?: string): void }): string {
+  const engine = externalEngine;
+  if (!engine) throw new Error('externalRbacUrl() called without an external engine');
+  if (!engine.rbacUrl) ctx.skip(`${ENV.rbacUrl} is not set: the external engine's RBAC listener is unknown`);
+  return engine.rbacUrl!;
+}
