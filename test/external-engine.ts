@@ -104,3 +104,16 @@ export function externalRbacUrl(ctx: { skip(note?: string): void }): string {
   if (!engine.rbacUrl) ctx.skip(`${ENV.rbacUrl} is not set: the external engine's RBAC listener is unknown`);
   return engine.rbacUrl!;
 }
+
+/** Skips the current vitest test (printing the reason) unless an external engine is configured. */
+export function externalOnly(ctx: { skip(note?: string): void }, what: string): ExternalEngine {
+  if (!externalEngine) ctx.skip(`runs only against an external engine (${what}): set ${ENV.url}`);
+  return externalEngine!;
+}
+
+/** The external engine's `iii-http` base URL; skips the test with the reason when none was given. */
+export function externalHttpUrl(ctx: { skip(note?: string): void }): string {
+  const engine = externalOnly(ctx, 'the http trigger is served by the real engine');
+  if (!engine.httpUrl) ctx.skip(`${ENV.httpUrl} is not set: the external engine's iii-http address is unknown`);
+  return engine.httpUrl!;
+}
