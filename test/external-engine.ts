@@ -4,6 +4,7 @@
  *
  *   III_TEST_ENGINE_URL        the external engine's trusted listener (ws://…); set = external
  *   III_TEST_ENGINE_RBAC_URL   its RBAC listener (auth function {@link AUTH_FUNCTION_ID})
+ *   III_TEST_ENGINE_HOOKS_URL  its RBAC listener with middleware and hooks ({@link HOOKS_LISTENER})
  *   III_TEST_ENGINE_HTTP_URL   its `iii-http` server (http://…), for the `http` trigger tests
  *
  * Every engine-facing suite (test/node, test/channels, the conformance runners, the README
@@ -16,6 +17,7 @@
 export const ENV = {
   url: 'III_TEST_ENGINE_URL',
   rbacUrl: 'III_TEST_ENGINE_RBAC_URL',
+  hooksUrl: 'III_TEST_ENGINE_HOOKS_URL',
   httpUrl: 'III_TEST_ENGINE_HTTP_URL',
 } as const;
 
@@ -26,8 +28,20 @@ export const ENV = {
  */
 export const AUTH_FUNCTION_ID = 'test::auth';
 
-/** Functions the external engine's RBAC listener exposes (`expose_functions`) that the suites rely on. */
-export const EXPOSED_PREFIXES = ['pub::', 'ui::', 'backend::demo::', 'backend::stream::', 'backend::upload::'] as const;
+/**
+ * The listener with middleware and registration hooks (protocol.md §3.15), as the reference engine
+ * is given it and as docs/real-engine.config.yaml declares it on port 49136.
+ */
+export const HOOKS_LISTENER = {
+  middleware_function_id: 'test::middleware',
+  rbac: {
+    auth_function_id: AUTH_FUNCTION_ID,
+    on_function_registration_function_id: 'test::on-function-registration',
+    on_trigger_registration_function_id: 'test::on-trigger-registration',
+    on_trigger_type_registration_function_id: 'test::on-trigger-type-registration',
+    expose_functions: ['match("pub::*")'],
+  },
+};
 
 export interface ExternalEngine {
   /** Trusted listener, `ws://host:port` (no trailing slash). */
@@ -36,6 +50,8 @@ export interface ExternalEngine {
   port: number;
   /** RBAC listener, when given. */
   rbacUrl: string | undefined;
+  /** RBAC listener with middleware and hooks ({@link HOOKS_LISTENER}), when given. */
+  hooksUrl: string | undefined;
   /** `iii-http` base URL, when given. */
   httpUrl: string | undefined;
 }
@@ -61,19 +77,23 @@ function trimSlash(url: URL): string {
 export function readExternalEngine(env: Record<string, string | undefined>): ExternalEngine | undefined {
   const raw = env[ENV.url]?.trim();
   if (!raw) {
-    for (const other of [ENV.rbacUrl, ENV.httpUrl]) {
+    for (const other of [ENV.rbacUrl, ENV.hooksUrl, ENV.httpUrl]) {
       if (env[other]?.trim()) throw new Error(`${other} is set but ${ENV.url} is not: set both to test an external engine`);
     }
     return undefined;
   }
   const url = parseUrl(ENV.url, raw, ['ws:', 'wss:']);
-  const rbacRaw = env[ENV.rbacUrl]?.trim();
+  const optionalWs = (name: string) => {
+    const raw = env[name]?.trim();
+    return raw ? trimSlash(parseUrl(name, raw, ['ws:', 'wss:'])) : undefined;
+  };
   const httpRaw = env[ENV.httpUrl]?.trim();
   const defaultPort = url.protocol === 'wss:' ? 443 : 80;
   return {
     url: trimSlash(url),
     port: url.port ? Number(url.port) : defaultPort,
-    rbacUrl: rbacRaw ? trimSlash(parseUrl(ENV.rbacUrl, rbacRaw, ['ws:', 'wss:'])) : undefined,
+    rbacUrl: optionalWs(ENV.rbacUrl),
+    hooksUrl: optionalWs(ENV.hooksUrl),
     httpUrl: httpRaw ? trimSlash(parseUrl(ENV.httpUrl, httpRaw, ['http:', 'https:'])) : undefined,
   };
 }
@@ -116,4 +136,12 @@ export function externalHttpUrl(ctx: { skip(note?: string): void }): string {
   const engine = externalOnly(ctx, 'the http trigger is served by the real engine');
   if (!engine.httpUrl) ctx.skip(`${ENV.httpUrl} is not set: the external engine's iii-http address is unknown`);
   return engine.httpUrl!;
+}
+
+/** The external listener with middleware and hooks; skips the test with the reason when none was given. */
+export function externalHooksUrl(ctx: { skip(note?: string): void }): string {
+  const engine = externalEngine;
+  if (!engine) throw new Error('externalHooksUrl() called without an external engine');
+  if (!engine.hooksUrl) ctx.skip(`${ENV.hooksUrl} is not set: the external engine's listener with middleware and hooks is unknown`);
+  return engine.hooksUrl!;
 }

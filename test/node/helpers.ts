@@ -4,7 +4,8 @@
  * Every wait is bounded; every worker and engine started here is closed in `cleanup()`.
  */
 import { startEngine, type EngineOptions } from '../engine/index.js';
-import { AUTH_FUNCTION_ID, externalEngine, type ExternalEngine } from '../external-engine.js';
+import { isDeepStrictEqual } from 'node:util';
+import { AUTH_FUNCTION_ID, HOOKS_LISTENER, externalEngine, type ExternalEngine } from '../external-engine.js';
 import { registerWorker, type III, type InitOptions } from '../../platform/node/index.js';
 
 type RunningEngine = Awaited<ReturnType<typeof startEngine>>;
@@ -20,9 +21,9 @@ export function uniqueName(prefix = 'w'): string {
 
 /**
  * A reference engine with `options`, or the external engine when one is configured. Against the
- * external engine only `listeners` may be given (a trusted one and an RBAC one whose auth function
- * is {@link AUTH_FUNCTION_ID}: what docs/real-engine.config.yaml declares); any other option is a
- * reference-engine feature, and the test must skip first (`referenceOnly`).
+ * external engine only `listeners` may be given, each one of those docs/real-engine.config.yaml
+ * declares (trusted; RBAC with auth function {@link AUTH_FUNCTION_ID}; {@link HOOKS_LISTENER});
+ * any other option is a reference-engine feature, and the test must skip first (`referenceOnly`).
  */
 export async function engine(options: EngineOptions = {}): Promise<RunningEngine> {
   if (externalEngine) return externalAs(externalEngine, options);
@@ -37,11 +38,16 @@ function externalAs(ext: ExternalEngine, options: EngineOptions): RunningEngine 
     throw new Error(`engine({ ${unsupported.join(', ')} }) needs the reference engine; skip the test with referenceOnly() against an external one`);
   }
   const trusted = { url: ext.url, port: ext.port, host: new URL(ext.url).hostname };
-  const listeners = (options.listeners ?? [{ port: 0 }]).map((l) => {
-    if (!l.rbac) return trusted;
-    const hooks = l.rbac.on_function_registration_function_id ?? l.rbac.on_trigger_registration_function_id ?? l.rbac.on_trigger_type_registration_function_id;
-    if (l.rbac.auth_function_id !== AUTH_FUNCTION_ID || l.middleware_function_id || hooks) {
-      throw new Error(`the external engine's RBAC listener has auth function ${AUTH_FUNCTION_ID} and no middleware or hooks; this listener config differs`);
+  const listeners = (options.listeners ?? [{ port: 0 }]).map(({ port: _port, host: _host, ...l }) => {
+    if (!l.rbac && !l.middleware_function_id) return trusted;
+    if (isDeepStrictEqual(l, HOOKS_LISTENER)) {
+      if (!ext.hooksUrl) throw new Error('III_TEST_ENGINE_HOOKS_URL is not set; skip first (externalHooksUrl())');
+      const u = new URL(ext.hooksUrl);
+      return { url: ext.hooksUrl, port: Number(u.port), host: u.hostname };
+    }
+    const hooks = l.rbac?.on_function_registration_function_id ?? l.rbac?.on_trigger_registration_function_id ?? l.rbac?.on_trigger_type_registration_function_id;
+    if (l.rbac?.auth_function_id !== AUTH_FUNCTION_ID || l.middleware_function_id || hooks) {
+      throw new Error(`the external engine's listeners are docs/real-engine.config.yaml's; this listener config is none of them: ${JSON.stringify(l)}`);
     }
     if (!ext.rbacUrl) throw new Error('III_TEST_ENGINE_RBAC_URL is not set; skip RBAC tests first (externalRbacUrl())');
     const u = new URL(ext.rbacUrl);
