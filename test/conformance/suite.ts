@@ -295,6 +295,27 @@ export const cases: ConformanceCase[] = [
     },
   },
   {
+    // With no retry, the first refusal must be reported as AUTH_ERROR, not as a lost connection:
+    // the `error` frame has to reach the SDK before the engine drops the socket (§1.3). Three
+    // workers in a row; docs/real-engine.md (divergence "AUTH_ERROR frame lost") has the why.
+    name: 'RBAC: the first refusal is reported as AUTH_ERROR, not as a lost connection',
+    needs: ['rbac'],
+    async run(ctx) {
+      for (let attempt = 1; attempt <= 3; attempt++) {
+        const iii = ctx.sdk.registerWorker(`${ctx.config.rbacUrl}/?token=deny`, {
+          workerName: `conformance-${ctx.runtime}-${uid()}`,
+          onAuthError: 'stop',
+          reconnect: { maxRetries: 0 },
+          logLevel: 'silent',
+        });
+        ctx.defer(() => iii.shutdown());
+        const err = await assert.withTimeout(assert.rejects(iii.ready()), 4000, `ready() to reject (attempt ${attempt})`);
+        assert.instanceOf(err, ctx.sdk.IIIInvocationError);
+        assert.equal(err.code, 'AUTH_ERROR', `code (attempt ${attempt}; ${err.message})`);
+      }
+    },
+  },
+  {
     name: 'upgrade headers reach the engine, or are refused clearly where the runtime cannot send them',
     needs: ['rbac'],
     async run(ctx) {
