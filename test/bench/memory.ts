@@ -76,6 +76,8 @@ export interface MillionResult {
   depth: number;
   callsPerSec: number;
   samples: MillionSample[];
+  /** Calls whose result never came (lost-calls.ts). */
+  lost?: number;
   /** Heap growth from the first checkpoint (a quarter of the calls) to the last, caller + worker, bytes per call. */
   growthBytesPerCall: number;
   callerHeapGrowth: number;
@@ -96,9 +98,13 @@ export async function measureMillion(pairs: ClientPair[], total: number, log: (s
     const samples = [await sample(0)];
     const chunk = Math.floor(total / CHECKPOINTS);
     let ms = 0;
+    let calls = 0;
+    let lost = 0;
     for (let i = 1; i <= CHECKPOINTS; i++) {
       const r = await p.caller.request<RoundResult>({ op: 'pipe', n: chunk, depth: MILLION_DEPTH }, 600_000);
       ms += r.ms;
+      calls += r.calls;
+      lost += r.lost ?? 0;
       samples.push(await sample(chunk * i));
     }
     const first = samples[1]!;
@@ -107,7 +113,8 @@ export async function measureMillion(pairs: ClientPair[], total: number, log: (s
     out[p.kind] = {
       total: chunk * CHECKPOINTS,
       depth: MILLION_DEPTH,
-      callsPerSec: (chunk * CHECKPOINTS) / (ms / 1000),
+      callsPerSec: calls / (ms / 1000),
+      ...(lost ? { lost } : {}),
       samples,
       callerHeapGrowth: last.callerHeap - first.callerHeap,
       workerHeapGrowth: last.workerHeap - first.workerHeap,
