@@ -90,7 +90,7 @@ describe('middleware (§3.15)', () => {
     expect(client.connectionState).toBe('connected');
   });
 
-  it('engine builtins bypass the middleware (listWorkers, createChannel)', async (ctx) => {
+  it('engine builtins bypass the middleware (engine::channels::create)', async (ctx) => {
     const g = await gate(ctx);
     const client = worker(g.hooksUrl);
     await client.ready();
