@@ -14,11 +14,16 @@ export interface PendingResult {
   workerRssPerCall: number;
 }
 
+/** Hello deadline of the heap-per-pending children (see below). */
+const HELLO_MS = 120_000;
+
 export async function measurePending(url: string, kinds: ClientKind[], n: number, log: (s: string) => void): Promise<Record<string, PendingResult>> {
   const out: Record<string, PendingResult> = {};
   for (const kind of kinds) {
     // Caller side.
-    const c = await Child.start(`mem-${kind}-caller`, 'mem-pending.ts', [kind, 'caller', url]);
+    // Its hello follows 500 warm-up calls: on a loaded machine, through an engine that loses
+    // results (lost-calls.ts), that can take longer than the default 30 s.
+    const c = await Child.start(`mem-${kind}-caller`, 'mem-pending.ts', [kind, 'caller', url], [], {}, HELLO_MS);
     let callerBefore: MemSample, callerAfter: MemSample;
     try {
       callerBefore = await c.request<MemSample>({ op: 'memBaseline' }, 30_000);
@@ -29,7 +34,7 @@ export async function measurePending(url: string, kinds: ClientKind[], n: number
 
     // Worker side: a raw socket here sends the invocations, so the child's heap holds only
     // what the client keeps per in-flight invocation.
-    const w = await Child.start(`mem-${kind}-worker`, 'mem-pending.ts', [kind, 'worker', url]);
+    const w = await Child.start(`mem-${kind}-worker`, 'mem-pending.ts', [kind, 'worker', url], [], {}, HELLO_MS);
     const conn = await RawConn.open(url, `bench-mem-${kind}-driver`);
     let workerBefore: MemSample, workerAfter: MemSample;
     try {
