@@ -8,7 +8,8 @@
  *   III_TEST_ENGINE_HTTP_URL   its `iii-http` server (http://…), for the `http` trigger tests
  *
  * Every engine-facing suite (test/node, test/channels, the conformance runners, the README
- * examples, the demo's Playwright specs, the benchmarks) asks this module which engine to use; a
+ * examples, the pack check, the demo's Playwright specs) asks this module which engine to use (the
+ * benchmarks take `--engine-url` instead, test/bench/run.ts); a
  * test that needs something only the reference engine offers skips with the reason, through
  * {@link referenceOnly} or {@link needsReference}. Node only (it reads `process.env`); the
  * conformance suite that runs inside other runtimes gets what it needs in its config.
