@@ -1,8 +1,8 @@
 /**
  * Every call to a live worker that answers gets its result (run with III_TEST_ENGINE_URL; skipped
- * with the reason otherwise). On the real iii engine 0.23.0-rc.4 this does not hold: about one
- * result in 5,000-10,000 sequential calls never reaches its caller, which then only ends at its
- * own timeout. The engine sends the invoke to the worker first and records the pending call after
+ * with the reason otherwise). On the real iii engine 0.23.0-rc.4 this does not hold: some results
+ * (about one in 10,000 sequential calls on a quiet machine, one in a few hundred at load 10) never
+ * reach their caller, which then only ends at its own timeout. The engine sends the invoke to the worker first and records the pending call after
  * (worker_connections/traits.rs `handle_function`, then invocation/mod.rs `handle_invocation`
  * inserts on `FunctionResult::Deferred`); an answer read in between finds no caller and is dropped
  * (engine/mod.rs, `Message::InvocationResult` arm: "Did not find caller for invocation").
@@ -54,11 +54,12 @@ describe('no result is lost by the engine', () => {
       callee.send(JSON.stringify({ type: 'registerfunction', id: fid }));
       await new Promise((r) => setTimeout(r, 300));
       const lost: Array<{ call: number; deliveredToWorker: boolean }> = [];
-      for (let i = 0; i < 40_000; i++) {
+      // 3 s is far beyond a loopback answer even on a loaded machine; ten losses are enough.
+      for (let i = 0; i < 40_000 && lost.length < 10; i++) {
         const id = randomUUID();
         const before = delivered;
         const answered = await new Promise<boolean>((resolve) => {
-          const timer = setTimeout(() => resolve(false), 1000);
+          const timer = setTimeout(() => resolve(false), 3000);
           pending.set(id, () => {
             clearTimeout(timer);
             resolve(true);
@@ -82,7 +83,7 @@ describe('no result is lost by the engine', () => {
     callee.registerFunction('lost::echo', (d: { i: number }) => d.i);
     await registered(caller, 'lost::echo');
     const lost: number[] = [];
-    for (let i = 0; i < 20_000; i++) {
+    for (let i = 0; i < 20_000 && lost.length < 5; i++) {
       try {
         expect(await caller.trigger({ function_id: 'lost::echo', payload: { i }, timeoutMs: 3000 })).toBe(i);
       } catch (err) {
