@@ -1,5 +1,5 @@
-// Builds one ESM entry per runtime (plus, for the web entries, the lazily loaded chunk of the
-// channel machinery beside it), a CJS file for Node and one bundled declaration file. Dependencies stay external (package.json "dependencies"):
+// Builds one ESM entry per runtime (plus, for the web entries, the chunks it loads on first use
+// beside it), a CJS file for Node and one bundled declaration file. Dependencies stay external (package.json "dependencies"):
 // bundlers dedupe them, Deno and Bun resolve them from node_modules, and wrangler
 // bundles them for workerd (measured by e2e/run-pack.mjs).
 import { readFileSync, rmSync } from 'node:fs';
@@ -13,7 +13,7 @@ const root = path.dirname(fileURLToPath(import.meta.url));
 const srcDir = path.join(root, 'src') + path.sep;
 
 const nodeOnly = ['ws', 'isomorphic-ws'];
-// valibot, eventemitter3, @valibot/to-json-schema: whatever package.json lists, minus the Node-only sockets.
+// valibot (types only), @valibot/to-json-schema: whatever package.json lists, minus the Node-only sockets.
 const dependencies = Object.keys(JSON.parse(readFileSync(path.join(root, 'package.json'), 'utf8')).dependencies ?? {}).filter(
   (d) => !nodeOnly.includes(d),
 );
@@ -144,11 +144,13 @@ const builds = Object.entries(entries).map(([name, { external: ext }], index) =>
     ...(name === 'node' ? [] : [webOnly(name)]),
     ts(),
   ],
-  // The channel machinery (src/channels/channel-streams.ts) is imported on first use. The web
-  // entries emit it as a chunk beside index.js, so a page that never streams never downloads it
-  // (PRACTICES.md item 13); bundlers, Deno, Bun and wrangler resolve the relative import like any
-  // other. Node keeps one self-contained file per format: size does not matter there, and a CJS
-  // entry that require()s a sibling chunk is one more thing to get wrong.
+  // What a page may never need is imported on first use (src/lazy.ts): the reader's and the
+  // writer's channel machinery, the listings' decoders, the valibot converter. The web entries
+  // emit each as a chunk beside index.js, which a bundler keeps as a chunk of the app, so a page
+  // that never uses it never downloads it (`npm run size` measures what pages download);
+  // bundlers, Deno, Bun and wrangler resolve the relative imports like any other. Node keeps one
+  // self-contained file per format: size does not matter there, and a CJS entry that require()s
+  // a sibling chunk is one more thing to get wrong.
   output:
     name === 'node'
       ? [
@@ -158,29 +160,36 @@ const builds = Object.entries(entries).map(([name, { external: ext }], index) =>
       : [{ dir: `dist/${name}`, entryFileNames: 'index.js', chunkFileNames: '[name]-[hash].js', format: 'es', banner }],
 }));
 
-// One declaration file for every entry: they all export the same public surface.
-// The .d.cts copy types the CommonJS node entry (written by the plugin below).
-const declarations = {
-  input: 'platform/web/types.ts',
-  external: external([...dependencies, ...nodeOnly], true),
-  plugins: [
-    runtimeNeutralCore(),
-    dts({ tsconfig: path.join(root, 'tsconfig.json'), compilerOptions: { noEmit: false } }),
-    {
-      name: 'iii-dcts-copy',
-      generateBundle(_options, bundle) {
-        const main = bundle['index.d.ts'];
-        if (main && main.type === 'chunk') {
-          this.emitFile({ type: 'asset', fileName: 'index.d.cts', source: main.code });
-        }
-      },
-    },
-  ],
-  output: { dir: 'dist', entryFileNames: 'index.d.ts', format: 'es' },
+// Declarations per entry, so that types match what each entry exports at run time
+// (`import { createBrowserPlatform }` does not type-check where the node entry loads):
+// dist/<entry>/index.d.ts for each runtime, and dist/index.d.ts, the portable surface (no
+// platform factory) for TypeScript setups that match no runtime condition (package.json
+// `exports`). They share one chunk (dist/types/), so `declare module 'iii-isomorphic'`
+// augments the same `IIIFunctions` whichever file a program resolves. The CommonJS node entry
+// gets a self-contained dist/node/index.d.cts: a .d.cts importing an ES chunk would be read as
+// CommonJS requiring ESM.
+const declarationInputs = {
+  index: 'platform/web/types.ts',
+  ...Object.fromEntries(Object.keys(entries).map((name) => [`${name}/index`, `platform/${name}/index.ts`])),
 };
+const dtsPlugin = () => dts({ tsconfig: path.join(root, 'tsconfig.json'), compilerOptions: { noEmit: false } });
+const declarations = [
+  {
+    input: declarationInputs,
+    external: external([...dependencies, ...nodeOnly], true),
+    plugins: [runtimeNeutralCore(), dtsPlugin()],
+    output: { dir: 'dist', entryFileNames: '[name].d.ts', chunkFileNames: 'types/[name]-[hash].d.ts', format: 'es' },
+  },
+  {
+    input: 'platform/node/index.ts',
+    external: external([...dependencies, ...nodeOnly], true),
+    plugins: [runtimeNeutralCore(), dtsPlugin()],
+    output: { file: 'dist/node/index.d.cts', format: 'es' },
+  },
+];
 
 // III_BUILD_ENTRIES=browser,deno builds a subset (a quicker loop while editing one platform).
 const only = process.env.III_BUILD_ENTRIES?.split(',').filter(Boolean);
 export default only
   ? builds.filter((b) => only.some((n) => b.input === `platform/${n}/index.ts`))
-  : [...builds, declarations];
+  : [...builds, ...declarations];

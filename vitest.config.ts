@@ -12,7 +12,9 @@ export default defineConfig({
     include: ['test/**/*.test.ts'],
     // Of test/runtimes only node.test.ts is a vitest file (it needs `npm run build`); the other
     // runtimes have their own runners (run-chromium.mjs, run-deno.mjs, run-bun.mjs, run-workerd.mjs).
-    exclude: ['test/runtimes/*/**', 'node_modules/**'],
+    // test/python is the cross-language suite: test/runtimes/run-python.mjs sets up its Python venv
+    // and runs it with test/python/vitest.config.ts.
+    exclude: ['test/runtimes/*/**', 'test/python/**', 'node_modules/**'],
     testTimeout: 20000,
     hookTimeout: 20000,
     pool: 'forks',

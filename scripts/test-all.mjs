@@ -5,8 +5,8 @@
 // 1. vitest: the reference engine's frame tests, the core's unit tests, the Node SDK
 //    against the reference engine, channels, the Node conformance runner, guards.
 // 2. every `test/runtimes/run-*.mjs` and `e2e/run-*.mjs` runner (Chromium, Deno, Bun,
-//    workerd, the demo's browser flows). Each prints, as its last line,
-//    `RESULT {"runner":…,"passed":N,"failed":M}`; a runner that prints no such line
+//    workerd, Python workers with the official iii-sdk, the demo's browser flows). Each prints,
+//    as its last line, `RESULT {"runner":…,"passed":N,"failed":M}`; a runner that prints no such line
 //    counts as one failure, so a broken runner can never pass silently.
 import { spawn } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, readdirSync, statSync } from 'node:fs';
@@ -86,7 +86,8 @@ if (existsSync(vitestJson)) {
 }
 if (vitest.code !== 0 && results.at(-1).failed === 0) results.at(-1).failed = 1;
 
-// Artefact guards (PRACTICES.md item 13): the size ratchet of the browser entry, publint + attw
+// Artefact guards (PRACTICES.md item 13): the bytes three real pages download, each under its
+// ratchet (scripts/size.mjs: Chromium, the packed package bundled by esbuild), publint + attw
 // on the packed package, and the API reference (typedoc with warnings as errors, so a broken
 // {@link} or a type it cannot resolve fails here). Each counts as one check.
 for (const script of ['size', 'check:package', 'docs']) {

@@ -2,6 +2,21 @@
  * Every error the SDK throws or rejects with. `trigger()` never rejects with a plain
  * object (the browser SDK did, protocol.md §3.4): engine `ErrorBody`s become
  * `IIIInvocationError`s, and SDK-side failures carry a code from `ErrorCode`.
+ *
+ * Messages read `"<code>: <message>"`, as `iii-sdk`'s `InvocationError` does (§3.4), so a logged
+ * error says what failed without its fields. `name` is the class's own name, which is what
+ * `String(error)` and stack traces print:
+ *
+ * | class | `name` |
+ * |---|---|
+ * | `IIIInvocationError` (alias `InvocationError`, the same class) | `'IIIInvocationError'` |
+ * | `IIIForbiddenError` | `'IIIForbiddenError'` |
+ * | `IIITimeoutError` | `'IIITimeoutError'` |
+ * | `RegistrationRejectedError` | `'RegistrationRejectedError'` |
+ * | `ChannelError` | `'ChannelError'` |
+ *
+ * (`iii-sdk` names its class `InvocationError`; here that name is an alias of the seed's
+ * `IIIInvocationError`, so `instanceof` works with either, and `name` is the seed's.)
  */
 
 /** Codes produced by this SDK itself (engine codes are listed in protocol.md §3.4). */
@@ -35,8 +50,54 @@ export const ErrorCode = {
   Forbidden: 'FORBIDDEN',
   /** A rejection value that was not an `ErrorBody`. */
   Unknown: 'UNKNOWN',
+  /** An outbound frame (a call's payload, a handler's result) over `maxMessageBytes`; never sent. */
+  PayloadTooLarge: 'PAYLOAD_TOO_LARGE',
+  /** `ready({ timeoutMs })` expired, or a call timed out unsent, because no connection was accepted. */
+  EngineUnreachable: 'ENGINE_UNREACHABLE',
+  /** Cloudflare Workers: a client created in one request was used from another. */
+  CrossRequest: 'CROSS_REQUEST',
 } as const;
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
+
+/** Codes the engine puts in an `ErrorBody` or a `registrationrejected` (protocol.md §3.4). */
+export type EngineErrorCode =
+  | 'FORBIDDEN'
+  | 'function_not_found'
+  | 'invocation_failed'
+  | 'function_not_invokable'
+  | 'invocation_stopped'
+  | 'invocation_error'
+  | 'channel_send_failed'
+  | 'INVALID_NAMESPACE'
+  | 'enqueue_error'
+  | 'trigger_registration_failed'
+  | 'trigger_type_not_found'
+  | 'unregister_failed'
+  | 'deserialization_error'
+  | 'serialization_error'
+  | 'NOT_FOUND'
+  | 'INVALID_ARGUMENTS'
+  | 'AUTH_ERROR'
+  | 'http_error'
+  | 'http_request_failed'
+  | 'http_response_failed'
+  | 'invalid_response'
+  | 'url_validation_failed'
+  | 'missing_env_var'
+  | 'secret_not_found'
+  | 'token_not_found'
+  | 'api_key_not_found'
+  | 'timestamp_error'
+  | 'WORKER_NAMESPACE_CONFLICT'
+  | 'FUNCTION_NAMESPACE_CONFLICT';
+
+/**
+ * The type of `error.code`: every code this SDK or the engine is known to produce, for
+ * autocompletion and exhaustive `switch`es, plus any other string (`string & {}` keeps the
+ * literals from collapsing into `string`): a newer engine, a handler of another SDK or an HTTP
+ * function may answer with a code nobody listed.
+ */
+export type IIIErrorCode = ErrorCode | EngineErrorCode | (string & {});
 
 /** The engine's error body (protocol.md §2.1). */
 export interface ErrorBody {
@@ -45,23 +106,40 @@ export interface ErrorBody {
   stacktrace?: string;
 }
 
+/**
+ * Whether `value` has the shape of an `ErrorBody` (`code` and `message` strings, `stacktrace` a
+ * string if present): tells an engine error from any other rejection value.
+ */
+export function isErrorBody(value: unknown): value is ErrorBody {
+  if (value === null || typeof value !== 'object') return false;
+  const { code, message, stacktrace } = value as Partial<Record<keyof ErrorBody, unknown>>;
+  return typeof code === 'string' && typeof message === 'string' && (stacktrace === undefined || typeof stacktrace === 'string');
+}
+
 export interface IIIInvocationErrorInit {
-  code: string;
+  code: IIIErrorCode;
+  /** What happened, without the code: the error's `message` is `"<code>: <message>"`. */
   message: string;
   function_id?: string;
   stacktrace?: string;
   cause?: unknown;
 }
 
-/** Any failed invocation: an engine error, a handler error, a timeout, a lost connection. */
+/** `iii-sdk`'s name for {@link IIIInvocationErrorInit}. */
+export type InvocationErrorInit = IIIInvocationErrorInit;
+
+/**
+ * Any failed invocation: an engine error, a handler error, a timeout, a lost connection.
+ * `message` is `"<code>: <message>"`; `name` is `'IIIInvocationError'`.
+ */
 export class IIIInvocationError extends Error {
   override name = 'IIIInvocationError';
-  readonly code: string;
+  readonly code: IIIErrorCode;
   readonly function_id: string | undefined;
   readonly stacktrace: string | undefined;
 
   constructor(init: IIIInvocationErrorInit) {
-    super(init.message, init.cause === undefined ? undefined : { cause: init.cause });
+    super(`${init.code}: ${init.message}`, init.cause === undefined ? undefined : { cause: init.cause });
     this.code = init.code;
     this.function_id = init.function_id;
     this.stacktrace = init.stacktrace;
@@ -113,4 +191,12 @@ export class ChannelError extends Error {
     super(message, cause === undefined ? undefined : { cause });
     this.channel_id = channelId;
   }
+}
+
+export function errorMessage(err: unknown): string {
+  return err instanceof Error ? err.message : String(err);
+}
+
+export function toError(err: unknown): Error {
+  return err instanceof Error ? err : new Error(String(err));
 }

@@ -1,13 +1,27 @@
 /**
- * Introspection shapes of the seed (`FunctionInfo`, `TriggerInfo`, `WorkerInfo`), filled from
- * the engine's `engine::functions::list`, `engine::registered-triggers::list` and
- * `engine::workers::list` (protocol.md §5). Engine-only fields are kept as optional extras.
+ * Introspection shapes of the seed (`FunctionInfo`, `TriggerInfo`, `WorkerInfo`) and the
+ * listings that fill them from the engine's built-ins (protocol.md §5). Engine-only fields are
+ * kept as optional extras. Loaded with the first listing (client.ts): most pages never list.
+ *
+ * The list built-ins return summaries without the formats of a function or the metadata of a
+ * binding; the info built-ins have them. What each costs decides what is filled by default:
+ * - formats: `engine::functions::info` takes up to 32 ids per call, so a listing of N functions
+ *   costs 1 + ceil(N / 32) calls (4 at a time): filled unless `withFormats: false`;
+ * - binding metadata: `engine::registered-triggers::info` takes one id per call, so it would cost
+ *   one call per binding: filled only with `withMetadata: true` (8 at a time).
  */
 
+/** A function (a row of `engine::functions::list`, with its formats from `engine::functions::info`). */
 export interface FunctionInfo {
   function_id: string;
   description?: string;
+  /**
+   * The function's request format (JSON Schema or `RegisterFunctionFormat`). Absent when it has
+   * none, when listed with `withFormats: false`, when the session may not read the function's
+   * detail (RBAC `FORBIDDEN`), and in `onFunctionsAvailable` (the engine's event carries summaries).
+   */
   request_format?: unknown;
+  /** The response format, absent in the same cases as `request_format`. */
   response_format?: unknown;
   metadata?: Record<string, unknown>;
   /** Namespace the function lives in (engine `FunctionSummary.namespace`). */
@@ -16,11 +30,17 @@ export interface FunctionInfo {
   worker_name?: string;
 }
 
+/** A trigger binding (a row of `engine::registered-triggers::list`). */
 export interface TriggerInfo {
   id: string;
   trigger_type: string;
   function_id: string;
   config?: unknown;
+  /**
+   * The binding's metadata. Only with `listTriggers({ withMetadata: true })`: the list built-in
+   * leaves it out and the info built-in costs one call per binding. Absent also when the binding
+   * has none or went away between the two calls.
+   */
   metadata?: Record<string, unknown>;
   worker_name?: string;
 }
@@ -39,6 +59,106 @@ export interface WorkerInfo {
   active_invocations: number;
   isolation?: string | null;
   ip_address?: string | null;
+}
+
+/** Filters of `engine::functions::list` (§5, §8 item 39), and whether to fetch the formats. */
+export interface ListFunctionsOptions {
+  include_internal?: boolean;
+  prefix?: string;
+  search?: string;
+  /** Worker names (exact match). */
+  worker?: string;
+  workers?: string[];
+  /** Fill `request_format` / `response_format`: one more call per 32 functions. @default true */
+  withFormats?: boolean;
+}
+
+/** Filters of `engine::registered-triggers::list` (§5), and whether to fetch each binding's metadata. */
+export interface ListTriggersOptions {
+  include_internal?: boolean;
+  trigger_type?: string;
+  function_id?: string;
+  search?: string;
+  worker?: string;
+  /** Fill `metadata`: one more call per binding (the engine has no batch form). @default false */
+  withMetadata?: boolean;
+}
+
+/** `III.trigger` as the listings use it. */
+export type Caller = (request: { function_id: string; payload: Record<string, unknown> }) => Promise<unknown>;
+
+/** `engine::functions::info` takes at most this many ids per call (§5). */
+const INFO_BATCH = 32;
+
+export async function listFunctions(call: Caller, options: ListFunctionsOptions): Promise<FunctionInfo[]> {
+  const { withFormats = true, ...filters } = options;
+  const infos = toFunctionInfos(await call({ function_id: 'engine::functions::list', payload: filters }));
+  if (!withFormats) return infos;
+  // One batch per namespace and 32 ids: an id is only unique within its namespace (§3.8).
+  const batches: FunctionInfo[][] = [];
+  const byNamespace = new Map<string | undefined, FunctionInfo[]>();
+  for (const info of infos) byNamespace.set(info.namespace, [...(byNamespace.get(info.namespace) ?? []), info]);
+  for (const group of byNamespace.values()) {
+    for (let i = 0; i < group.length; i += INFO_BATCH) batches.push(group.slice(i, i + INFO_BATCH));
+  }
+  await eachLimited(batches, 4, async (batch) => {
+    const payload: Record<string, unknown> = { function_ids: batch.map((f) => f.function_id) };
+    if (batch[0]!.namespace !== undefined) payload.namespace = batch[0]!.namespace;
+    const details = rows(await detail(call({ function_id: 'engine::functions::info', payload })), 'functions');
+    // Rows come back in the order asked; a hidden or vanished function has an `error` row.
+    batch.forEach((info, i) => {
+      const d = details[i];
+      if (!d || d.function_id !== info.function_id || d.error !== undefined) return;
+      if (d.request_schema != null) info.request_format = d.request_schema;
+      if (d.response_schema != null) info.response_format = d.response_schema;
+    });
+  });
+  return infos;
+}
+
+export async function listTriggers(call: Caller, options: ListTriggersOptions): Promise<TriggerInfo[]> {
+  const { withMetadata = false, ...filters } = options;
+  const infos = toTriggerInfos(await call({ function_id: 'engine::registered-triggers::list', payload: filters }));
+  if (withMetadata) {
+    await eachLimited(infos, 8, async (info) => {
+      const found = obj(await detail(call({ function_id: 'engine::registered-triggers::info', payload: { id: info.id } })));
+      const metadata = obj(found?.metadata);
+      if (metadata) info.metadata = metadata;
+    });
+  }
+  return infos;
+}
+
+/**
+ * An info call's result, or `undefined` where the engine will not or cannot say more: the
+ * session may not read it (`FORBIDDEN`) or it went away meanwhile (`NOT_FOUND`). Any other
+ * failure (timeout, lost connection) fails the listing.
+ */
+async function detail(result: Promise<unknown>): Promise<unknown> {
+  try {
+    return await result;
+  } catch (error) {
+    const code = (error as { code?: unknown } | null)?.code;
+    if (code === 'FORBIDDEN' || code === 'NOT_FOUND') return undefined;
+    throw error;
+  }
+}
+
+/** Runs `fn` on every item, at most `limit` at a time; the first failure fails the whole. */
+async function eachLimited<T>(items: T[], limit: number, fn: (item: T) => Promise<void>): Promise<void> {
+  let next = 0;
+  let failed = false;
+  const worker = async (): Promise<void> => {
+    while (!failed && next < items.length) {
+      try {
+        await fn(items[next++]!);
+      } catch (error) {
+        failed = true; // the others stop starting new calls
+        throw error;
+      }
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
 }
 
 type Row = Record<string, unknown>;

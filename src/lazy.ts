@@ -1,7 +1,8 @@
 /**
- * Code loaded on first use (PRACTICES.md item 13, the size budget of the browser entry): the
- * build emits each dynamically imported module as a chunk beside the entry, so an app that never
- * uses a feature never downloads it.
+ * Code loaded on first use, only where a page may never need it (PRACTICES.md 17): the channel
+ * machinery (channels/reader-core.ts, writer-core.ts) and the valibot → JSON Schema converter
+ * (registration/formats.ts). Bundlers emit each dynamically imported module as a chunk of its
+ * own, which a page fetches the first time it is used (`npm run size` measures what pages fetch).
  */
 
 /**

@@ -1,10 +1,56 @@
 /**
  * `InitOptions` of `registerWorker`, their documented defaults (PRACTICES.md 14), and the one
- * place they are validated (a bad option throws at `registerWorker`, never later).
+ * place they are validated (a bad option throws at `registerWorker`, never later; the checks that
+ * need more than a type test are in option-checks.ts).
  */
-import type { HeartbeatOptions, ReconnectOptions, WebSocketConstructor } from './connection/index.js';
+import { optionalName } from './arguments.js';
 import type { LogLevel } from './logger.js';
-import type { Platform } from './platform.js';
+import { checkHeaders, checkKeys, fromIiiSdk, OPTION_KEYS } from './option-checks.js';
+import type { Platform, WebSocketConstructor } from './platform.js';
+import { redactUrl } from './redact.js';
+
+/** Reconnect backoff (§3.10, PRACTICES.md 7); the session's backoff.ts applies it. */
+export interface ReconnectOptions {
+  /** Delay before the first retry. @default 1000 */
+  initialDelayMs: number;
+  /** Upper bound of any delay (before jitter). @default 30000 */
+  maxDelayMs: number;
+  /** Growth factor per failed attempt. @default 2 */
+  multiplier: number;
+  /** Random spread, as a fraction of the delay: 0.3 → ±30 %. @default 0.3 */
+  jitter: number;
+  /** Retries before the client gives up (state `failed`). @default Infinity */
+  maxRetries: number;
+  /**
+   * A connection must stay registered this long before a drop resets the backoff; a socket
+   * that dies right after opening keeps growing the delay instead of hammering the engine.
+   * @default 5000
+   */
+  minUptimeMs: number;
+}
+
+/** `iii-sdk`'s reconnect fields (its `IIIReconnectionConfig`), accepted as `reconnectionConfig`. */
+export interface IIIReconnectionConfig {
+  initialDelayMs: number;
+  maxDelayMs: number;
+  /** Our `multiplier`. */
+  backoffMultiplier: number;
+  /** Our `jitter`. */
+  jitterFactor: number;
+  /** `-1` for no limit (our `Infinity`). */
+  maxRetries: number;
+}
+
+/** App-level liveness (§3.10); the session's liveness.ts applies it. */
+export interface HeartbeatOptions {
+  /** How often a JSON `{"type":"ping"}` is sent (the engine answers `pong`, §3.10). @default 20000 */
+  intervalMs: number;
+  /**
+   * With no inbound frame for this long, and a ping left unanswered, the socket is presumed dead
+   * and replaced. @default 60000
+   */
+  timeoutMs: number;
+}
 
 /** Engine address when neither the argument nor env `III_URL` gives one (§1.1). */
 export const DEFAULT_ADDRESS = 'ws://127.0.0.1:49134';
@@ -27,11 +73,19 @@ export const DEFAULT_HEARTBEAT: Readonly<HeartbeatOptions> = Object.freeze({ int
 export const DEFAULT_LOG_LEVEL: LogLevel = 'info';
 /** @default 'retry' — the engine also answers AUTH_ERROR when the auth function is briefly unreachable (§1.3). */
 export const DEFAULT_ON_AUTH_ERROR: AuthErrorPolicy = 'retry';
+/**
+ * @default 16 MiB (16,777,216 bytes): the engine's limit for one frame (tungstenite 0.29's
+ * `max_frame_size`, protocol.md §2.1). The engine drops a larger frame together with the
+ * connection, failing every call on it; this SDK refuses such a frame before sending it.
+ */
+export const DEFAULT_MAX_MESSAGE_BYTES = 16 * 1024 * 1024;
 
 /**
  * What to do when the engine refuses the credentials (`{"type":"error","error":{"code":"AUTH_ERROR"}}`, §1.3):
- * `'retry'` keeps reconnecting with backoff (pending calls are rejected with the auth error
- * each time, rather than timing out); `'stop'` makes the client `failed` at once.
+ * `'retry'` keeps reconnecting with backoff, and queued calls keep waiting, up to their own
+ * timeout (then `ENGINE_UNREACHABLE`, with the refusal as the cause): the engine also refuses
+ * while its auth function is briefly away. `'stop'` makes the client `failed` at once and
+ * rejects every call `AUTH_ERROR`.
  */
 export type AuthErrorPolicy = 'retry' | 'stop';
 
@@ -68,6 +122,30 @@ export interface InitOptions {
   onAuthError?: AuthErrorPolicy;
   /** Trace-context hook for `traceparent`/`baggage`. */
   propagator?: TracePropagator;
+  /**
+   * Largest frame this worker sends: a call's request or a handler's result over it is refused
+   * with `PAYLOAD_TOO_LARGE` instead (use a channel for big data). @default DEFAULT_MAX_MESSAGE_BYTES
+   */
+  maxMessageBytes?: number;
+  /**
+   * Send a call again, until its timeout, while the engine answers that it was not delivered
+   * (`function_not_found`, `channel_send_failed`: no handler ran), e.g. while the worker that
+   * provides the function reconnects. `false`: reject at once. Per call: `TriggerRequest.retryUndelivered`.
+   * @default true
+   */
+  retryUndelivered?: boolean;
+  /**
+   * Send a failing handler's stack trace to its caller. Off by default: the caller may be an
+   * untrusted browser tab, and a stack shows file paths and code. The worker logs it either way.
+   * @default false
+   */
+  sendStackTraces?: boolean;
+  /** `iii-sdk`'s name for `reconnect` (`backoffMultiplier` → `multiplier`, `jitterFactor` → `jitter`, `maxRetries: -1` → Infinity). */
+  reconnectionConfig?: Partial<IIIReconnectionConfig>;
+  /** Accepted from `iii-sdk`; this SDK has no OpenTelemetry: `false` or `{ enabled: false }` is a no-op, anything else logs a warning. */
+  otel?: false | { enabled?: boolean; [key: string]: unknown };
+  /** Accepted from `iii-sdk`; no metrics are reported: `false` is a no-op, `true` logs a warning. */
+  enableMetricsReporting?: boolean;
 }
 
 export interface ResolvedOptions {
@@ -84,6 +162,19 @@ export interface ResolvedOptions {
   WebSocket?: WebSocketConstructor | undefined;
   onAuthError: AuthErrorPolicy;
   propagator?: TracePropagator | undefined;
+  maxMessageBytes: number;
+  retryUndelivered: boolean;
+  sendStackTraces: boolean;
+  /** What the client logs once at start (options accepted but without effect). */
+  warnings: string[];
+}
+
+const LOG_LEVELS = ['debug', 'info', 'warn', 'error', 'silent'];
+
+function flag(name: string, value: unknown, fallback: boolean): boolean {
+  if (value === undefined) return fallback;
+  if (typeof value !== 'boolean') throw new TypeError(`${name} must be true or false, got ${String(value)}`);
+  return value;
 }
 
 function positive(name: string, value: number | undefined, fallback: number, allowZero = false, allowInfinity = false): number {
@@ -100,23 +191,21 @@ function positive(name: string, value: number | undefined, fallback: number, all
   return value;
 }
 
-/** An optional name: absent is fine (a default applies), given but blank is a TypeError. */
-export function optionalName(name: string, value: string | undefined): string | undefined {
-  if (value === undefined) return undefined;
-  if (typeof value !== 'string' || value.trim() === '') {
-    throw new TypeError(`${name} is blank: give it a name, or omit it`);
-  }
-  return value;
-}
-
-export function resolveOptions(platform: Platform, address: string | undefined, o: InitOptions = {}): ResolvedOptions {
+export function resolveOptions(platform: Platform, address: string | undefined, given: InitOptions = {}): ResolvedOptions {
+  if (given === null || typeof given !== 'object') throw new TypeError('registerWorker(address, options): options must be an object');
+  checkKeys('registerWorker', given, OPTION_KEYS);
+  const { options, warnings } = fromIiiSdk(given as Record<string, unknown>);
+  const o = options as InitOptions;
   const addr = address ?? platform.env('III_URL') ?? DEFAULT_ADDRESS;
   try {
     const u = new URL(addr);
     if (u.protocol !== 'ws:' && u.protocol !== 'wss:') throw new Error('scheme');
   } catch {
-    throw new TypeError(`invalid engine address "${addr}": expected a ws:// or wss:// URL`);
+    // Shown without its query: the address may carry a token (redact.ts).
+    throw new TypeError(`invalid engine address "${redactUrl(String(addr))}": expected a ws:// or wss:// URL`);
   }
+  if (o.WebSocket !== undefined && typeof o.WebSocket !== 'function') throw new TypeError(`WebSocket must be a constructor, got ${typeof o.WebSocket}`);
+  if (o.headers !== undefined) checkHeaders(o.headers);
   if (o.headers !== undefined && !platform.supportsHeaders && !o.WebSocket) {
     throw new TypeError(
       `InitOptions.headers: the ${platform.name} runtime cannot send WebSocket upgrade headers. ` +
@@ -127,6 +216,8 @@ export function resolveOptions(platform: Platform, address: string | undefined, 
   const workerName =
     optionalName('workerName', o.workerName) ?? optionalName('III_WORKER_NAME', platform.env('III_WORKER_NAME')) ?? platform.runtimeInfo().defaultWorkerName();
   const r = o.reconnect ?? {};
+  checkKeys('reconnect', r, Object.keys(DEFAULT_RECONNECT));
+  if (o.heartbeat) checkKeys('heartbeat', o.heartbeat, Object.keys(DEFAULT_HEARTBEAT));
   // Table-driven, in the order of DEFAULT_RECONNECT: every delay and the jitter may be 0, only
   // the multiplier must be positive, and only maxRetries may be Infinity.
   const reconnect = {} as ReconnectOptions;
@@ -143,6 +234,8 @@ export function resolveOptions(platform: Platform, address: string | undefined, 
   }
   const policy = o.onAuthError ?? DEFAULT_ON_AUTH_ERROR;
   if (policy !== 'retry' && policy !== 'stop') throw new TypeError(`onAuthError must be 'retry' or 'stop', got ${String(policy)}`);
+  const logLevel = o.logLevel ?? DEFAULT_LOG_LEVEL;
+  if (!LOG_LEVELS.includes(logLevel)) throw new TypeError(`logLevel must be one of ${LOG_LEVELS.join(', ')}, got ${String(logLevel)}`);
   return {
     // The options kept as given (workerDescription, headers, WebSocket, propagator), then the
     // resolved ones.
@@ -155,7 +248,11 @@ export function resolveOptions(platform: Platform, address: string | undefined, 
     reconnect,
     heartbeat,
     handshakeTimeoutMs: positive('handshakeTimeoutMs', o.handshakeTimeoutMs, DEFAULT_HANDSHAKE_TIMEOUT_MS),
-    logLevel: o.logLevel ?? DEFAULT_LOG_LEVEL,
+    logLevel,
     onAuthError: policy,
+    maxMessageBytes: positive('maxMessageBytes', o.maxMessageBytes, DEFAULT_MAX_MESSAGE_BYTES, false, true),
+    retryUndelivered: flag('retryUndelivered', o.retryUndelivered, true),
+    sendStackTraces: flag('sendStackTraces', o.sendStackTraces, false),
+    warnings,
   };
 }

@@ -87,4 +87,30 @@ export interface Platform {
   onResume?(callback: () => void): () => void;
   /** Console sink for the logger; defaults to `globalThis.console`. */
   console?: Pick<Console, 'debug' | 'info' | 'warn' | 'error'>;
+  /**
+   * Called once as a client is created, where a runtime ties sockets to the request that opened
+   * them (Cloudflare Workers): returns a check that gives the error (`CROSS_REQUEST`) to refuse
+   * work with when code no longer runs in that request. Throws where no client may be created at
+   * all (module scope). Optional.
+   */
+  bindRequest?(): ((functionId?: string) => Error | undefined) | undefined;
 }
+
+/** The part of the WHATWG WebSocket this SDK uses (the `WebSocket` option, session/websocket.ts). */
+export interface WebSocketLike {
+  binaryType: string;
+  readonly readyState: number;
+  readonly bufferedAmount?: number;
+  send(data: string | ArrayBufferLike | Uint8Array): void;
+  close(code?: number, reason?: string): void;
+  onopen: ((ev: unknown) => void) | null;
+  onmessage: ((ev: { data: unknown }) => void) | null;
+  onclose: ((ev: { code: number; reason: string }) => void) | null;
+  onerror: ((ev: unknown) => void) | null;
+}
+
+/**
+ * A WebSocket constructor. When upgrade headers are configured they are passed as a third
+ * argument `{ headers }`, the signature of `ws`, Bun and Deno; a browser constructor ignores it.
+ */
+export type WebSocketConstructor = new (url: string, protocols?: string | string[], options?: { headers?: Record<string, string> }) => WebSocketLike;

@@ -7,16 +7,48 @@ import type { InitOptions } from './options.js';
 import type { Platform } from './platform.js';
 
 export { III, type IIIEvents, type ConnectionStateListener, type Channel, type ClientDeps } from './client.js';
-export type { IIIConnectionState, StateChange, HeartbeatOptions, ReconnectOptions, WebSocketConstructor, WebSocketLike } from './connection/index.js';
+export {
+  EngineFunctions,
+  EngineTriggers,
+  type EngineFunctionId,
+  type EngineTriggerId,
+  type IIIEngineFunctions,
+  type EngineFunctionSummary,
+  type EngineFunctionDetail,
+  type EngineWorkerSummary,
+  type EngineTriggerTypeSummary,
+  type EngineTriggerTypeDetail,
+  type EngineRegisteredTrigger,
+  type MiddlewareFunctionInput,
+} from './builtins.js';
+export type {
+  IIIFunctions,
+  FunctionSignature,
+  KnownFunctionId,
+  FunctionInput,
+  FunctionOutput,
+  CallRequest,
+  CallOutput,
+  CallResult,
+  HandlerInput,
+  CallerInput,
+} from './function-registry.js';
+export type { IIIConnectionState, StateChange } from './events.js';
+export type { ReadyOptions } from './session/ready.js';
 export {
   DEFAULT_ADDRESS,
+  /** `iii-sdk`'s name for {@link DEFAULT_ADDRESS}. */
+  DEFAULT_ADDRESS as DEFAULT_ENGINE_URL,
   DEFAULT_HANDSHAKE_TIMEOUT_MS,
   DEFAULT_HEARTBEAT,
   DEFAULT_INVOCATION_TIMEOUT_MS,
   DEFAULT_LOG_LEVEL,
+  DEFAULT_MAX_MESSAGE_BYTES,
   DEFAULT_ON_AUTH_ERROR,
   DEFAULT_RECONNECT,
   type AuthErrorPolicy,
+  type HeartbeatOptions,
+  type ReconnectOptions,
   type InitOptions,
   type TracePropagator,
 } from './options.js';
@@ -28,17 +60,47 @@ export {
   IIITimeoutError,
   InvocationError,
   RegistrationRejectedError,
+  isErrorBody,
   type ErrorBody,
+  type EngineErrorCode,
+  type IIIErrorCode,
+  type IIIInvocationErrorInit,
+  type InvocationErrorInit,
 } from './errors.js';
-export type { FunctionInfo, TriggerInfo, WorkerInfo } from './info.js';
-export { Logger, type LogLevel } from './logger.js';
-export { MessageType } from './protocol/index.js';
+export type { FunctionInfo, TriggerInfo, WorkerInfo, ListFunctionsOptions, ListTriggersOptions } from './info.js';
+export { Logger, type LogLevel, type LoggerOptions, type LogForwarder, type ConsoleSink } from './logger.js';
+export {
+  MessageType,
+  type InboundFrame,
+  type OutboundFrame,
+  type ErrorBodyFrame,
+  type WorkerRegisteredFrame,
+  type RegistrationRejectedFrame,
+  type InboundInvokeFrame,
+  type InvocationResultFrame,
+  type InboundRegisterTriggerFrame,
+  type InboundUnregisterTriggerFrame,
+  type TriggerRegistrationResultFrame,
+  type PongFrame,
+  type AuthErrorFrame,
+  type TriggerActionFrame,
+  type HttpInvocationFrame,
+  type RegisterFunctionFrame,
+  type OutboundInvokeFrame,
+  type OutboundInvocationResultFrame,
+  type RegisterTriggerTypeFrame,
+  type OutboundRegisterTriggerFrame,
+  type OutboundUnregisterTriggerFrame,
+  type OutboundTriggerRegistrationResultFrame,
+  type ReattachFrame,
+} from './protocol/index.js';
 export { RegisterFunctionFormat, type JsonSchema, type FunctionFormat } from './schema.js';
 export { TriggerAction } from './types.js';
 export type {
   EnqueueResult,
   FunctionHandler,
   FunctionRef,
+  RemoteFunctionHandler,
   HttpInvocationConfig,
   InvocationContext,
   JsonValue,
@@ -52,10 +114,24 @@ export type {
   TriggerTypeRef,
 } from './types.js';
 export type { StreamChannelRef } from './channels/ref.js';
-export type { Platform, Transport, TransportFactory, TransportHandlers, RuntimeInfo } from './platform.js';
+export type { Platform, Transport, TransportFactory, TransportHandlers, RuntimeInfo, WebSocketConstructor, WebSocketLike } from './platform.js';
 export { SDK_VERSION } from './version.js';
 
 export type RegisterWorker = (address?: string, options?: InitOptions) => III;
+
+/**
+ * The type of a worker handle (`iii-sdk`'s name): the public members of {@link III}, without its
+ * private state, so that a function can take any client and a test can hand in a stand-in.
+ */
+export interface IIIClient extends Pick<III, keyof III> {}
+
+declare global {
+  // `III[Symbol.asyncDispose]` in a program whose lib lacks `esnext.disposable`: the shipped
+  // declarations must type-check there too (TS merges this with the lib's and @types/node's).
+  interface SymbolConstructor {
+    readonly asyncDispose: unique symbol;
+  }
+}
 
 /**
  * Binds `registerWorker` to a platform. `platform` may be a factory, called once per client, so

@@ -1,11 +1,11 @@
 /**
  * Request/response formats of a function (protocol.md §2.3 `registerfunction`): a JSON Schema
  * object, a `RegisterFunctionFormat` built with the helpers below (the seed's Python helper), or
- * a valibot schema. A valibot schema is converted to JSON Schema for the engine and also
- * validates inbound payloads before the handler runs.
+ * a valibot schema. A valibot schema is converted to JSON Schema for the engine
+ * (registration/formats.ts) and also validates inbound payloads before the handler runs
+ * (calls/serving.ts).
  */
 import type * as v from 'valibot';
-import { toJsonSchema } from '@valibot/to-json-schema';
 
 /** A JSON Schema object, as the engine stores it (`request_schema` in introspection). */
 export type JsonSchema = { [key: string]: unknown };
@@ -27,7 +27,10 @@ export interface RegisterFunctionFormat {
 
 type FormatOptions = Omit<RegisterFunctionFormat, 'type' | 'properties' | 'items'>;
 
-/** The builder of a format without children: `(options?) => ({ ...options, type })`. */
+/**
+ * The builder of a format without children: `(options?) => ({ ...options, type })`. The calls
+ * below are marked pure so that a bundler drops the builders from a page that never uses them.
+ */
 function scalar(type: RegisterFunctionFormat['type']): (o?: FormatOptions) => RegisterFunctionFormat {
   return (o = {}) => ({ ...o, type });
 }
@@ -38,11 +41,11 @@ function scalar(type: RegisterFunctionFormat['type']): (o?: FormatOptions) => Re
  * RegisterFunctionFormat.object({ a: RegisterFunctionFormat.number(), b: RegisterFunctionFormat.number() }, { required: ['a', 'b'] })
  */
 export const RegisterFunctionFormat = {
-  string: scalar('string'),
-  number: scalar('number'),
-  integer: scalar('integer'),
-  boolean: scalar('boolean'),
-  null: scalar('null'),
+  string: /* @__PURE__ */ scalar('string'),
+  number: /* @__PURE__ */ scalar('number'),
+  integer: /* @__PURE__ */ scalar('integer'),
+  boolean: /* @__PURE__ */ scalar('boolean'),
+  null: /* @__PURE__ */ scalar('null'),
   array: (items: RegisterFunctionFormat | JsonSchema, o: FormatOptions = {}): RegisterFunctionFormat => ({ ...o, type: 'array', items }),
   object: (
     properties: Record<string, RegisterFunctionFormat | JsonSchema>,
@@ -67,21 +70,4 @@ export function isValibotSchema(value: unknown): value is AnySchema {
     (value as { kind?: unknown }).kind === 'schema' &&
     typeof (value as { '~run'?: unknown })['~run'] === 'function'
   );
-}
-
-/** What the engine stores for a format. Valibot parts JSON Schema cannot express are dropped. */
-export function toWireFormat(format: FunctionFormat | undefined): unknown {
-  if (format === undefined) return undefined;
-  if (isValibotSchema(format)) return toJsonSchema(format, { errorMode: 'ignore' });
-  return format;
-}
-
-/**
- * The valibot schema that validates inbound payloads (client/inbound.ts runs it), or `undefined`
- * when the format is plain JSON Schema. Throws at registration for an async schema.
- */
-export function requestSchema(format: FunctionFormat | undefined): AnySchema | undefined {
-  if (!isValibotSchema(format)) return undefined;
-  if (format.async) throw new TypeError('request_format: async valibot schemas are not supported; use a synchronous schema');
-  return format;
 }

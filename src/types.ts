@@ -2,7 +2,6 @@
  * Public shapes of the worker API (TypeScript form of the seed; names of the official TS SDK
  * kept for easy migration).
  */
-import type * as v from 'valibot';
 import type { IIIInvocationError, RegistrationRejectedError } from './errors.js';
 import type { HttpInvocationFrame, TriggerActionFrame } from './protocol/index.js';
 import type { AnySchema, FunctionFormat } from './schema.js';
@@ -24,9 +23,10 @@ export interface InvocationContext {
 
 /**
  * A local function. `metadata` is the caller's per-invocation sidecar (`undefined` when none).
- * Return a value (or a promise of one); throw to answer `invocation_failed`.
+ * Return a value (or a promise of one); throw to answer `invocation_failed`. `data` is `unknown`
+ * unless typed: narrow it, annotate it, or give `registerFunction` a valibot `request_format`.
  */
-export type FunctionHandler<TInput = any, TOutput = unknown> = (
+export type FunctionHandler<TInput = unknown, TOutput = unknown> = (
   data: TInput,
   metadata: JsonValue | undefined,
   context: InvocationContext,
@@ -43,11 +43,15 @@ export interface RegisterFunctionOptions<TSchema extends AnySchema | undefined =
   response_format?: FunctionFormat;
 }
 
-/** The handler's argument type: the valibot schema's output when one is given. */
-export type InputOf<TSchema> = TSchema extends AnySchema ? v.InferOutput<TSchema> : any;
+/** `iii-sdk`'s name for {@link FunctionHandler}. */
+export type RemoteFunctionHandler<TInput = unknown, TOutput = unknown> = FunctionHandler<TInput, TOutput>;
 
-export interface FunctionRef {
-  readonly id: string;
+/**
+ * A registered function. The type parameters record what it takes and returns, so that
+ * `typeof ref` can be an entry of the function registry (`IIIFunctions`).
+ */
+export interface FunctionRef<Id extends string = string, TInput = unknown, TOutput = unknown> {
+  readonly id: Id;
   /** Withdraws the function (idempotent). */
   unregister(): void;
   /** Set when the engine refused the id (`FUNCTION_NAMESPACE_CONFLICT`, §3.12). */
@@ -108,12 +112,12 @@ export interface TriggerTypeRef<TConfig = unknown> {
   readonly id: string;
   registerTrigger(functionId: string, config: TConfig, metadata?: Record<string, unknown>): Trigger;
   /** Registers a function and binds it to this type; the ref's `unregister()` removes both. */
-  registerFunction(
-    functionId: string,
-    handler: FunctionHandler,
+  registerFunction<const Id extends string, TInput = unknown, TOutput = unknown>(
+    functionId: Id,
+    handler: FunctionHandler<TInput, TOutput>,
     config: TConfig,
     metadata?: Record<string, unknown>,
-  ): FunctionRef;
+  ): FunctionRef<Id, TInput, TOutput>;
   /** Same as `unregisterTriggerType(this)`. */
   unregister(): void;
 }
@@ -145,6 +149,11 @@ export interface TriggerRequest<TInput = unknown> {
   /** Explicit trace context; otherwise `InitOptions.propagator.inject()` is asked. */
   traceparent?: string;
   baggage?: string;
+  /**
+   * Send the call again while the engine answers that it was not delivered (`function_not_found`,
+   * `channel_send_failed`), until `timeoutMs`. @default InitOptions.retryUndelivered (true)
+   */
+  retryUndelivered?: boolean;
 }
 
 /** The result type of `trigger()` for a given action. */

@@ -149,7 +149,8 @@ function logCall(fn: string): { ok(value: unknown, ms: number): void; err(error:
       const val = document.createElement('div');
       val.className = 'val';
       val.innerHTML = '<span class="ename"></span> ';
-      val.querySelector('.ename')!.textContent = `${e.name}${e.code ? ` [${e.code}]` : ''}`;
+      // An IIIInvocationError's message starts with its code ("FORBIDDEN: …").
+      val.querySelector('.ename')!.textContent = `${e.name}:`;
       val.append(document.createTextNode(e.message));
       li.append(val);
     },
@@ -217,7 +218,7 @@ async function upload(iii: III, file: Blob, name: string): Promise<void> {
   try {
     const channel = await iii.createChannel(16);
     // The Node worker reads the channel while the tab writes the file into it.
-    const hashing = iii.trigger<{ sha256: string; bytes: number }>({
+    const hashing = iii.trigger<unknown, { sha256: string; bytes: number }>({
       function_id: 'backend::upload::sha256',
       payload: { input: channel.readerRef, name, size: file.size },
       timeoutMs: 60_000,
@@ -236,7 +237,7 @@ async function upload(iii: III, file: Blob, name: string): Promise<void> {
     $('hash-verdict').className = match ? 'verdict-ok' : 'verdict-bad';
   } catch (error) {
     const e = describeError(error);
-    $('hash-verdict').textContent = `✗ ${e.name}${e.code ? ` [${e.code}]` : ''}: ${e.message}`;
+    $('hash-verdict').textContent = `✗ ${e.name}: ${e.message}`;
     $('hash-verdict').className = 'verdict-bad';
   }
 }
@@ -265,8 +266,12 @@ async function main(): Promise<void> {
     reconnect: { initialDelayMs: 300, maxDelayMs: 2000 },
   });
   demo.iii = iii;
-  showState(iii.connectionState);
+  // Called at once with the current state, then on every change.
   iii.addConnectionStateListener((state, change) => showState(state, change));
+  // Retries are not changes of state: the `state` event brings each one, with its attempt number.
+  iii.on('state', (change) => {
+    if (change.state === 'reconnecting' && change.attempt && !authError) $('badge-text').textContent = `reconnecting… (attempt ${change.attempt})`;
+  });
   iii.on('function-rejected', (error) => {
     // Another tab already serves ui::* (the engine keeps the first owner, protocol.md §3.2).
     const note = $('ui-note');

@@ -15,7 +15,7 @@ await iii.trigger({ function_id: 'bun-example::record', payload: {}, action: Tri
 // The void call races nothing: ask until the handler has run (bounded).
 let result = { seen: 0 };
 for (let attempt = 0; attempt < 50 && result.seen === 0; attempt++) {
-  result = await iii.trigger<{ seen: number }>({ function_id: 'bun-example::seen', payload: {} });
+  result = await iii.trigger<unknown, { seen: number }>({ function_id: 'bun-example::seen', payload: {} });
   if (result.seen === 0) await new Promise((resolve) => setTimeout(resolve, 20));
 }
 console.log(`seen ${result.seen}`);

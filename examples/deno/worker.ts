@@ -7,7 +7,7 @@ const iii = registerWorker(undefined, { workerName: 'deno-example' });
 iii.registerFunction('deno-example::add', (data: { a: number; b: number }) => ({ sum: data.a + data.b }));
 
 await iii.ready();
-const { sum } = await iii.trigger<{ sum: number }>({ function_id: 'deno-example::add', payload: { a: 2, b: 3 } });
+const { sum } = await iii.trigger<{ a: number; b: number }, { sum: number }>({ function_id: 'deno-example::add', payload: { a: 2, b: 3 } });
 console.log(`sum ${sum}`);
 
 try {

@@ -14,7 +14,7 @@ iii.registerFunction('node-example::count', async (data: { out: ChannelWriter })
 
 await iii.ready(); // the engine has accepted the worker and applied its registrations
 
-const { text } = await iii.trigger<{ text: string }>({ function_id: 'node-example::shout', payload: { text: 'hello' } });
+const { text } = await iii.trigger<{ text: string }, { text: string }>({ function_id: 'node-example::shout', payload: { text: 'hello' } });
 console.log(text);
 
 const channel = await iii.createChannel();

@@ -1,36 +1,25 @@
 /**
- * The browser entry: `registerWorker` and the channel classes bound to the page's
- * WebSocket (no upgrade headers: put a token in the URL query), plus the whole public surface.
+ * The browser entry: the page's WebSocket, without upgrade headers (put a token in the URL
+ * query), plus the whole public surface.
  */
-// Straight from the class modules, not the channels index: the index also names the lazily
-// loaded machinery (channel-streams.ts), which must stay out of the entry chunk.
-import type { ChannelOptions } from '../../src/channels/options.js';
-import { ChannelReader as CoreChannelReader } from '../../src/channels/reader.js';
-import { ChannelWriter as CoreChannelWriter } from '../../src/channels/writer.js';
-import type { StreamChannelRef } from '../../src/channels/ref.js';
 import { createClientFactory } from '../../src/public.js';
+import { readerFor, writerFor } from '../entry.js';
 import { createBrowserPlatform } from './platform.js';
 
 export * from '../../src/public.js';
-export { createBrowserPlatform } from './platform.js';
+export { createBrowserPlatform };
 
+// This entry's own channel classes, also passed to registerWorker below: a `new ChannelReader()`
+// opens its socket with this runtime's platform, and every end the client makes is an instance
+// of the very classes a user imports from here (platform/entry.ts).
 /** Reads a channel end: `new ChannelReader(engineWsBase, ref)`. */
-export class ChannelReader extends CoreChannelReader {
-  constructor(engineWsBase: string, ref: StreamChannelRef, options: Partial<ChannelOptions> = {}) {
-    super(engineWsBase, ref, { ...options, platform: options.platform ?? createBrowserPlatform() });
-  }
-}
-
+export class ChannelReader extends readerFor(createBrowserPlatform) {}
 /** Writes a channel end: `new ChannelWriter(engineWsBase, ref)`. */
-export class ChannelWriter extends CoreChannelWriter {
-  constructor(engineWsBase: string, ref: StreamChannelRef, options: Partial<ChannelOptions> = {}) {
-    super(engineWsBase, ref, { ...options, platform: options.platform ?? createBrowserPlatform() });
-  }
-}
+export class ChannelWriter extends writerFor(createBrowserPlatform) {}
 
 /**
  * Connects a worker to an iii engine and returns its handle at once; the connection is made in
  * the background (`await worker.ready()` to wait for it).
  * @param address engine URL, e.g. `wss://engine.example/?token=…`. @default `ws://127.0.0.1:49134`
  */
-export const registerWorker = createClientFactory(() => createBrowserPlatform(), { ChannelReader, ChannelWriter });
+export const registerWorker = createClientFactory(createBrowserPlatform, { ChannelReader, ChannelWriter });

@@ -30,6 +30,29 @@ function tryOr<T>(fn: () => T, fallback: T): T {
   }
 }
 
+/** Whether Deno's refusal to read the environment was reported (once per process, not per client). */
+let envRefusalReported = false;
+
+/**
+ * An environment variable, or `undefined`. Without `--allow-env` Deno throws; the SDK then goes on
+ * as if it were unset (the default address, no namespace), which must not pass without a word.
+ */
+function readEnv(name: string): string | undefined {
+  try {
+    return deno()?.env.get(name);
+  } catch {
+    // III_ISOLATION is set by iii's own tooling, never by hand: its absence needs no word.
+    if (!envRefusalReported && name !== 'III_ISOLATION') {
+      envRefusalReported = true;
+      globalThis.console.warn(
+        `iii-isomorphic (deno): Deno refused to read ${name} (no --allow-env), so it is taken as unset. ` +
+          `Run with --allow-env=${name} (or --allow-env=III_URL,III_NAMESPACE,III_WORKER_NAME), or pass the value to registerWorker().`,
+      );
+    }
+    return undefined;
+  }
+}
+
 // Same shape as the Node SDK's `"<platform> <release> (<arch>)"` (protocol.md §1.2);
 // the release needs --allow-sys and is left out without it.
 function osString(d: DenoGlobal): string {
@@ -48,7 +71,7 @@ export function createDenoPlatform(): Platform {
     }),
     ...webClock,
     randomUUID: webRandomUUID,
-    env: (name) => tryOr(() => deno()?.env.get(name), undefined),
+    env: readEnv,
     runtimeInfo: () => {
       const d = deno();
       const pid = d?.pid;

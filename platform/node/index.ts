@@ -1,32 +1,21 @@
 /**
- * The Node entry: `registerWorker` and the channel classes bound to the Node platform
- * (`ws` through isomorphic-ws), plus the whole public surface.
+ * The Node entry: `ws` (through isomorphic-ws), with upgrade headers, write completions and
+ * receive pause, plus the whole public surface.
  */
-// Straight from the class modules, not the channels index: the index also names the lazily
-// loaded machinery (channel-streams.ts), which must stay out of the entry chunk.
-import type { ChannelOptions } from '../../src/channels/options.js';
-import { ChannelReader as CoreChannelReader } from '../../src/channels/reader.js';
-import { ChannelWriter as CoreChannelWriter } from '../../src/channels/writer.js';
-import type { StreamChannelRef } from '../../src/channels/ref.js';
 import { createClientFactory } from '../../src/public.js';
+import { readerFor, writerFor } from '../entry.js';
 import { createNodePlatform } from './platform.js';
 
 export * from '../../src/public.js';
-export { createNodePlatform } from './platform.js';
+export { createNodePlatform };
 
+// This entry's own channel classes, also passed to registerWorker below: a `new ChannelReader()`
+// opens its socket with this runtime's platform, and every end the client makes is an instance
+// of the very classes a user imports from here (platform/entry.ts).
 /** Reads a channel end: `new ChannelReader(engineWsBase, ref)`. */
-export class ChannelReader extends CoreChannelReader {
-  constructor(engineWsBase: string, ref: StreamChannelRef, options: Partial<ChannelOptions> = {}) {
-    super(engineWsBase, ref, { ...options, platform: options.platform ?? createNodePlatform() });
-  }
-}
-
+export class ChannelReader extends readerFor(createNodePlatform) {}
 /** Writes a channel end: `new ChannelWriter(engineWsBase, ref)`. */
-export class ChannelWriter extends CoreChannelWriter {
-  constructor(engineWsBase: string, ref: StreamChannelRef, options: Partial<ChannelOptions> = {}) {
-    super(engineWsBase, ref, { ...options, platform: options.platform ?? createNodePlatform() });
-  }
-}
+export class ChannelWriter extends writerFor(createNodePlatform) {}
 
 /**
  * Connects a worker to an iii engine and returns its handle at once; the connection is made in

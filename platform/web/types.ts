@@ -1,11 +1,9 @@
 /**
- * Input of the one bundled declaration file, `dist/index.d.ts`, shared by every entry
- * (the `types` export condition comes first). Every entry exports the same surface;
- * the only difference is the platform factory: each `create*Platform` is exported by its
- * own runtime's entry (`createNodePlatform` from the node entry, and so on).
+ * Input of `dist/index.d.ts`, the portable declarations: what every entry exports, without any
+ * runtime's platform factory. TypeScript reads it where no runtime condition picks an entry's
+ * own declarations (`moduleResolution: "bundler"` without `customConditions`), so that nothing
+ * it declares fails to load in some runtime. Each entry's own declarations
+ * (`dist/<entry>/index.d.ts`) add its `create*Platform` (package.json `exports`).
  */
-export * from '../node/index.js';
-export { createBrowserPlatform } from '../browser/platform.js';
-export { createDenoPlatform } from '../deno/platform.js';
-export { createBunPlatform } from '../bun/platform.js';
-export { createWorkersPlatform, type WorkersPlatformOptions } from '../workers/platform.js';
+export * from '../../src/public.js';
+export { ChannelReader, ChannelWriter, registerWorker } from '../browser/index.js';

@@ -7,8 +7,8 @@
  * (PRACTICES.md item 4): importing an entry on a runtime without a WebSocket must
  * not fail, and the failure, when the user does connect, names the runtime and the fix.
  */
-import { adaptWebSocket, type WebSocketLike } from '../../src/connection/websocket-transport.js';
-import type { TransportFactory } from '../../src/platform.js';
+import { adaptWebSocket } from '../../src/session/websocket.js';
+import type { TransportFactory, WebSocketLike } from '../../src/platform.js';
 
 export type WebSocketConstructorLike = new (url: string, optionsOrProtocols?: any) => WebSocketLike;
 
@@ -39,7 +39,7 @@ export function resolveWebSocket(config: WebSocketTransportConfig): WebSocketCon
   return ctor;
 }
 
-/** Builds a `TransportFactory` over the runtime's WHATWG WebSocket (the adapter is shared, src/connection). */
+/** Builds a `TransportFactory` over the runtime's WHATWG WebSocket (the adapter is shared: src/session/websocket.ts). */
 export function createWebSocketTransport(config: WebSocketTransportConfig): TransportFactory {
   return (url, options, handlers) => {
     const Ctor = resolveWebSocket(config);

@@ -1,6 +1,4 @@
-/**
- * Binary frame helpers of the writer (loaded with it, see channel-streams.ts).
- */
+/** Binary frame helpers of the writer (loaded with its machinery, writer-core.ts). */
 
 /**
  * Largest binary frame a writer sends: 64 KiB, as the official SDKs do (protocol.md §4.7). Far

@@ -1,13 +1,17 @@
 /**
- * The machinery behind `ChannelReader` (reader.ts), loaded on first use by a dynamic import so
- * that workers which never stream do not download it (PRACTICES.md item 13, the size budget). The
- * public class owns the `ReadableStream`; this class drives its controller. Behaviour is described
- * on `ChannelReader`.
+ * The machinery behind `ChannelReader` (reader.ts), loaded on its first read, `onMessage()`,
+ * `messages()` or `close()` (a chunk of its own: a page that never reads a channel never
+ * downloads it, PRACTICES.md 17). The public class owns the `ReadableStream`; this class drives
+ * its controller: the socket, the end and errors; the queue and its pausing are
+ * reader-queue.ts, the text messages reader-messages.ts. Behaviour is described on
+ * `ChannelReader`.
  */
 import { ChannelError } from '../errors.js';
 import type { Platform, Transport } from '../platform.js';
 import { ChannelAbortedError, decodeAbortFrame } from './abort.js';
 import { DEFAULT_READER_HIGH_WATER_MARK, type ChannelOptions } from './options.js';
+import { Messages } from './reader-messages.js';
+import { FrameQueue } from './reader-queue.js';
 import { openChannelSocket } from './socket.js';
 
 type ReaderPhase = 'idle' | 'connecting' | 'open' | 'ended' | 'failed' | 'closed';
@@ -17,13 +21,6 @@ function isCleanClose(code: number): boolean {
   return code === 1005 || code === 1000;
 }
 
-/** One `messages()` consumer: its own backlog so a slow iterator never loses a message. */
-interface MessageSink {
-  backlog: string[];
-  waiting: { resolve(result: IteratorResult<string>): void; reject(error: unknown): void } | undefined;
-  done: boolean;
-}
-
 /** One reader's state: queue, pausing, message sinks, end and errors (see `ChannelReader`). */
 export class ReaderCore {
   readonly channelId: string;
@@ -31,15 +28,10 @@ export class ReaderCore {
   readonly #url: string;
   readonly #options: ChannelOptions;
   readonly #platform: Platform;
-  readonly #highWaterMark: number;
   #phase: ReaderPhase = 'idle';
   #transport: Transport | undefined;
   #failure: Error | undefined;
-  /** Frames not yet delivered: binary chunks, and text frames kept behind them for ordering. */
-  #queue: Array<Uint8Array | string> = [];
-  #queueHead = 0;
-  #queuedBytes = 0;
-  #paused = false;
+  readonly #queue: FrameQueue;
   /** The readable has been pulled at least once: from then on messages keep their place. */
   #readStarted = false;
   /** A chunk was handed to the stream and the consumer has not asked for the next one yet. */
@@ -47,8 +39,11 @@ export class ReaderCore {
   readonly #controller: ReadableStreamDefaultController<Uint8Array>;
   #streamSettled = false;
   #wake: (() => void) | undefined;
-  readonly #listeners = new Set<(text: string) => void>();
-  readonly #sinks = new Set<MessageSink>();
+  readonly #messages = new Messages(
+    () => (this.#phase === 'failed' ? this.#failure : undefined),
+    (error) =>
+      (this.#platform.console ?? globalThis.console).error(`[iii] a ChannelReader onMessage callback threw (channel ${this.channelId}):`, error),
+  );
 
   /** `url` is the read-side channel URL, built (and validated) by the public constructor. */
   constructor(channelId: string, url: string, options: ChannelOptions, controller: ReadableStreamDefaultController<Uint8Array>) {
@@ -56,7 +51,7 @@ export class ReaderCore {
     this.#url = url;
     this.#options = options;
     this.#platform = options.platform;
-    this.#highWaterMark = Math.max(1, options.highWaterMark ?? DEFAULT_READER_HIGH_WATER_MARK);
+    this.#queue = new FrameQueue(Math.max(1, options.highWaterMark ?? DEFAULT_READER_HIGH_WATER_MARK));
     this.#controller = controller;
   }
 
@@ -71,11 +66,9 @@ export class ReaderCore {
    * socket if it is not connected yet. A throwing callback is reported and does not stop others.
    */
   onMessage(callback: (text: string) => void): () => void {
-    this.#listeners.add(callback);
+    const off = this.#messages.listen(callback);
     this.#connect();
-    return () => {
-      this.#listeners.delete(callback);
-    };
+    return off;
   }
 
   /**
@@ -83,29 +76,9 @@ export class ReaderCore {
    * channel's error when it fails. Each iterator buffers the messages it has not consumed yet.
    */
   messages(): AsyncIterableIterator<string> {
-    const sink: MessageSink = { backlog: [], waiting: undefined, done: false };
-    if (this.#phase === 'ended' && this.#queueLength() === 0) sink.done = true;
-    else if (this.#phase === 'closed') sink.done = true;
-    if (!sink.done && this.#phase !== 'failed') this.#sinks.add(sink);
+    const done = (this.#phase === 'ended' && this.#queue.length === 0) || this.#phase === 'closed';
+    const iterator = this.#messages.iterate(done);
     this.#connect();
-    const iterator: AsyncIterableIterator<string> = {
-      next: () => {
-        const text = sink.backlog.shift();
-        if (text !== undefined) return Promise.resolve({ value: text, done: false });
-        if (this.#phase === 'failed' && !sink.done) return Promise.reject(this.#failure);
-        if (sink.done) return Promise.resolve({ value: undefined, done: true });
-        return new Promise((resolve, reject) => {
-          sink.waiting = { resolve, reject };
-        });
-      },
-      return: () => {
-        sink.done = true;
-        sink.backlog = [];
-        this.#sinks.delete(sink);
-        return Promise.resolve({ value: undefined, done: true });
-      },
-      [Symbol.asyncIterator]: () => iterator,
-    };
     return iterator;
   }
 
@@ -161,7 +134,7 @@ export class ReaderCore {
           this.#deliverTexts();
           // Messages never wait behind bytes until the readable is read, so none are queued:
           // message iterators can end now even if bytes stay unread.
-          if (!this.#readStarted) this.#finishSinks();
+          if (!this.#readStarted) this.#messages.finish();
           this.#settleIfDrained();
           this.#wakeUp();
           return;
@@ -186,81 +159,23 @@ export class ReaderCore {
         this.#fail(new ChannelAbortedError(this.channelId, abortReason));
         return;
       }
-      if (!this.#readStarted || (!this.#outstanding && this.#queueLength() === 0)) {
-        this.#dispatch(data);
+      if (!this.#readStarted || (!this.#outstanding && this.#queue.length === 0)) {
+        this.#messages.dispatch(data);
         return;
       }
-      this.#push(data, data.length);
+      this.#queue.push(data, this.#transport);
       return;
     }
     if (data.byteLength === 0) return;
-    this.#push(data, data.byteLength);
+    this.#queue.push(data, this.#transport);
     this.#wakeUp();
-  }
-
-  #push(entry: Uint8Array | string, size: number): void {
-    this.#queue.push(entry);
-    this.#queuedBytes += size;
-    if (!this.#paused && this.#queuedBytes >= this.#highWaterMark && this.#transport?.pause) {
-      this.#paused = true;
-      this.#transport.pause();
-    }
-  }
-
-  #shift(): Uint8Array | string | undefined {
-    if (this.#queueHead >= this.#queue.length) return undefined;
-    const entry = this.#queue[this.#queueHead];
-    this.#queue[this.#queueHead] = undefined as unknown as Uint8Array;
-    this.#queueHead++;
-    // Compact now and then instead of Array#shift on every frame.
-    if (this.#queueHead > 64 && this.#queueHead * 2 > this.#queue.length) {
-      this.#queue = this.#queue.slice(this.#queueHead);
-      this.#queueHead = 0;
-    }
-    if (entry === undefined) return undefined;
-    this.#queuedBytes -= typeof entry === 'string' ? entry.length : entry.byteLength;
-    if (this.#paused && this.#queuedBytes <= this.#highWaterMark / 2) {
-      this.#paused = false;
-      this.#transport?.resume?.();
-    }
-    return entry;
-  }
-
-  #peek(): Uint8Array | string | undefined {
-    return this.#queueHead < this.#queue.length ? this.#queue[this.#queueHead] : undefined;
-  }
-
-  #queueLength(): number {
-    return this.#queue.length - this.#queueHead;
   }
 
   /** Delivers the text frames at the head of the queue, unless a chunk is still with the consumer. */
   #deliverTexts(): void {
-    while (!this.#outstanding && typeof this.#peek() === 'string') {
-      this.#dispatch(this.#shift() as string);
+    while (!this.#outstanding && typeof this.#queue.peek() === 'string') {
+      this.#messages.dispatch(this.#queue.shift(this.#transport) as string);
       if (this.#phase === 'failed' || this.#phase === 'closed') return;
-    }
-  }
-
-  #dispatch(text: string): void {
-    for (const listener of [...this.#listeners]) {
-      try {
-        listener(text);
-      } catch (error) {
-        (this.#platform.console ?? globalThis.console).error(
-          `[iii] a ChannelReader onMessage callback threw (channel ${this.channelId}):`,
-          error,
-        );
-      }
-    }
-    for (const sink of this.#sinks) {
-      if (sink.waiting) {
-        const { resolve } = sink.waiting;
-        sink.waiting = undefined;
-        resolve({ value: text, done: false });
-      } else {
-        sink.backlog.push(text);
-      }
     }
   }
 
@@ -275,9 +190,9 @@ export class ReaderCore {
       if (this.#streamSettled) return;
       this.#deliverTexts();
       if (this.#streamSettled) return;
-      const head = this.#peek();
+      const head = this.#queue.peek();
       if (head instanceof Uint8Array) {
-        this.#shift();
+        this.#queue.shift(this.#transport);
         this.#outstanding = true;
         this.#controller.enqueue(head);
         return;
@@ -300,31 +215,12 @@ export class ReaderCore {
 
   /** After the end: closes the readable and the iterators once nothing is left to deliver. */
   #settleIfDrained(): void {
-    if (this.#phase !== 'ended' || this.#queueLength() > 0) return;
-    this.#finishSinks();
+    if (this.#phase !== 'ended' || this.#queue.length > 0) return;
+    this.#messages.finish();
     if (!this.#streamSettled) {
       this.#streamSettled = true;
       this.#controller.close();
     }
-  }
-
-  #finishSinks(error?: unknown): void {
-    for (const sink of this.#sinks) {
-      sink.done = true;
-      if (sink.waiting) {
-        const waiting = sink.waiting;
-        sink.waiting = undefined;
-        if (error === undefined) waiting.resolve({ value: undefined, done: true });
-        else waiting.reject(error);
-      }
-    }
-    this.#sinks.clear();
-  }
-
-  #clearQueue(): void {
-    this.#queue = [];
-    this.#queueHead = 0;
-    this.#queuedBytes = 0;
   }
 
   #closeTransport(reason: string): void {
@@ -345,24 +241,16 @@ export class ReaderCore {
     if (this.#phase === 'failed' || this.#phase === 'closed' || this.#phase === 'ended') return;
     // Messages that arrived before the failure are still messages: hand them over (out of band
     // with the bytes, which are discarded because they are incomplete), then fail.
-    const texts = this.#queue.slice(this.#queueHead).filter((entry): entry is string => typeof entry === 'string');
-    this.#clearQueue();
+    const texts = this.#queue.clear();
     this.#outstanding = false;
-    for (const text of texts) this.#dispatch(text);
+    for (const text of texts) this.#messages.dispatch(text);
     // A listener may have called close() meanwhile.
     if ((this.#phase as ReaderPhase) === 'closed') return;
     this.#phase = 'failed';
     this.#failure = error;
     this.#closeTransport('channel_error');
     // Iterators that are waiting reject now; the others reject on their next call.
-    for (const sink of this.#sinks) {
-      if (sink.waiting) {
-        const waiting = sink.waiting;
-        sink.waiting = undefined;
-        waiting.reject(error);
-      }
-    }
-    this.#sinks.clear();
+    this.#messages.finish(error);
     if (!this.#streamSettled) {
       this.#streamSettled = true;
       this.#controller.error(error);
@@ -373,9 +261,9 @@ export class ReaderCore {
   #shutdown(reason: string): void {
     if (this.#phase === 'closed' || this.#phase === 'failed') return;
     this.#phase = 'closed';
-    this.#clearQueue();
+    this.#queue.clear();
     this.#closeTransport(reason);
-    this.#finishSinks();
+    this.#messages.finish();
     this.#wakeUp();
   }
 }

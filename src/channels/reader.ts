@@ -43,13 +43,18 @@ import { channelUrl } from './url.js';
  * and closed at once (§8 items 34, 36), which is indistinguishable from an empty stream.
  *
  * **Loading.** The machinery lives in a chunk of its own (`ReaderCore`, reader-core.ts) imported on
- * the first read, `onMessage()`, `messages()` or `close()`, so an app that never streams does not
- * load it. The constructor stays synchronous and validates the URL at once.
+ * the first read, `onMessage()`, `messages()` or `close()`, so an app that never reads a channel
+ * does not load it; an import that fails (a page gone offline) is tried again by the next use.
+ * The constructor stays synchronous and validates the URL at once.
  */
 export class ChannelReader {
   readonly channelId: string;
-  /** Binary frames, one chunk per frame. Cancelling it closes the socket. */
-  readonly readable: ReadableStream<Uint8Array>;
+  /**
+   * Binary frames, one chunk per frame. Cancelling it closes the socket. Chunks are typed as
+   * backed by an `ArrayBuffer` (never a shared one), so that with the DOM lib
+   * `readable.pipeThrough(new TextDecoderStream())` type-checks (TS ≥ 5.7).
+   */
+  readonly readable: ReadableStream<Uint8Array<ArrayBuffer>>;
 
   /** Runs `use` on the reader's machinery, importing it the first time (see "Loading"). */
   readonly #core: <T>(use: (core: ReaderCore) => T | PromiseLike<T>) => Promise<T>;
@@ -59,8 +64,9 @@ export class ChannelReader {
     // The reader always opens the read side; either ref names the same channel and key (§4.1).
     const url = channelUrl(engineWsBase, { ...ref, direction: 'read' });
     let controller!: ReadableStreamDefaultController<Uint8Array>;
-    this.#core = lazily(() => import('./channel-streams.js').then((m) => new m.ReaderCore(this.channelId, url, options, controller)));
-    this.readable = new ReadableStream<Uint8Array>(
+    this.#core = lazily(() => import('./reader-core.js').then((m) => new m.ReaderCore(this.channelId, url, options, controller)));
+    // Frames arrive as ArrayBuffers or Node Buffers, which are backed by ArrayBuffers too.
+    this.readable = new ReadableStream<Uint8Array<ArrayBuffer>>(
       {
         start: (c) => {
           controller = c;

@@ -1,15 +1,17 @@
 /**
- * The machinery behind `ChannelWriter` (writer.ts), loaded on first use by a dynamic import so
- * that workers which never stream do not download it (PRACTICES.md item 13, the size budget). The
- * public class owns the `WritableStream` and counts its chunks; this class is its sink. Behaviour
- * is described on `ChannelWriter`.
+ * The machinery behind `ChannelWriter` (writer.ts), loaded on its first write, message, close or
+ * abort (a chunk of its own: a page that never writes a channel never downloads it, PRACTICES.md
+ * 17). The public class owns the `WritableStream` and counts its chunks; this class is its sink:
+ * the socket lane, queued messages, end and abort; flow control is writer-pace.ts. Behaviour is
+ * described on `ChannelWriter`.
  */
 import { ChannelError } from '../errors.js';
 import type { Platform, Transport } from '../platform.js';
 import { describeReason, encodeAbortFrame } from './abort.js';
 import { splitFrames, toBytes } from './frames.js';
-import { DEFAULT_CLOSE_TIMEOUT_MS, DEFAULT_DRAIN_POLL_MS, DEFAULT_UNMETERED_BYTES_PER_SECOND, type ChannelOptions } from './options.js';
+import { DEFAULT_CLOSE_TIMEOUT_MS, DEFAULT_DRAIN_POLL_MS, type ChannelOptions } from './options.js';
 import { openChannelSocket } from './socket.js';
+import { SendPace } from './writer-pace.js';
 
 type WriterPhase = 'idle' | 'connecting' | 'open' | 'closing' | 'closed' | 'aborted' | 'failed';
 
@@ -28,7 +30,6 @@ export class WriterCore {
   readonly #url: string;
   readonly #options: ChannelOptions;
   readonly #platform: Platform;
-  readonly #highWaterMark: number;
   #phase: WriterPhase = 'idle';
   #transport: Transport | undefined;
   #opened: Promise<void> | undefined;
@@ -41,9 +42,7 @@ export class WriterCore {
   /** Chunks fully handed to the socket by the sink. */
   #written = 0;
   #pendingTexts: PendingText[] = [];
-  /** Token bucket of the unmetered pacing: bytes that may be sent now, and when it was filled. */
-  #tokens: number | undefined;
-  #tokensAt = 0;
+  readonly #pace: SendPace;
   #aborting: Promise<void> | undefined;
   /** Ends every wait for the socket to drain (an abort, from either path). */
   readonly #stopWaiting = new AbortController();
@@ -57,7 +56,7 @@ export class WriterCore {
     this.#url = url;
     this.#options = options;
     this.#platform = options.platform;
-    this.#highWaterMark = highWaterMark;
+    this.#pace = new SendPace(options.platform, highWaterMark, options.unmeteredBytesPerSecond);
     this.#controller = controller;
     // A write waiting for the socket must stop as soon as writable.abort() is called: the stream
     // only runs the sink's abort() after that write settles.
@@ -137,6 +136,11 @@ export class WriterCore {
     transport?.close();
   }
 
+  /** A wait for the socket to drain stops: an abort is under way, or the socket is not open. */
+  #stopped(): boolean {
+    return !!this.#aborting || !!this.#controller.signal?.aborted || this.#phase !== 'open';
+  }
+
   /** Why a new frame cannot be sent now, or undefined when it can. */
   #refusal(action: string): Error | undefined {
     // An abort requested while a write waits under backpressure stops that write at once,
@@ -194,7 +198,7 @@ export class WriterCore {
     await this.#enqueue(async () => {
       await this.#connect();
       for (const frame of splitFrames(bytes)) {
-        await this.#capacity(frame.byteLength);
+        await this.#pace.room(() => this.#transport, frame.byteLength, () => this.#stopped(), this.#stopWaiting.signal);
         const refusal = this.#refusal('write');
         if (refusal) throw refusal;
         this.#transport?.send(frame);
@@ -205,54 +209,6 @@ export class WriterCore {
     while (this.#pendingTexts.length > 0 && (this.#pendingTexts[0]?.after ?? Infinity) <= this.#written) {
       this.#queueText(this.#pendingTexts.shift() as PendingText);
     }
-  }
-
-  /** Waits until the socket can take another frame (see the class comment). */
-  async #capacity(frameBytes: number): Promise<void> {
-    const transport = this.#transport;
-    if (!transport) return;
-    if (transport.bufferedAmount() === undefined) {
-      await this.#pace(frameBytes);
-      return;
-    }
-    for (;;) {
-      if (this.#aborting || this.#controller.signal?.aborted || this.#phase !== 'open') return;
-      const buffered = this.#transport?.bufferedAmount();
-      if (buffered === undefined || buffered <= this.#highWaterMark) return;
-      // Woken by the socket's own write completions where the transport reports them (Node).
-      const whenBelow = this.#transport?.whenBelow;
-      if (whenBelow) await whenBelow(this.#highWaterMark, this.#stopWaiting.signal);
-      else await this.#sleep(DEFAULT_DRAIN_POLL_MS);
-    }
-  }
-
-  /**
-   * Token bucket for runtimes without `bufferedAmount`: at most `highWaterMark` bytes at once,
-   * then `unmeteredBytesPerSecond`. Real timer waits, not bare macrotask yields: in workerd a
-   * `setTimeout(0)` resolves before the socket has drained anything (measured, docs/channels.md).
-   */
-  async #pace(frameBytes: number): Promise<void> {
-    const rate = Math.max(1, this.#options.unmeteredBytesPerSecond ?? DEFAULT_UNMETERED_BYTES_PER_SECOND);
-    const refill = (): number => {
-      const now = this.#platform.now();
-      const tokens = Math.min(this.#highWaterMark, (this.#tokens ?? this.#highWaterMark) + ((now - this.#tokensAt) * rate) / 1000);
-      this.#tokensAt = now;
-      return tokens;
-    };
-    let tokens = refill();
-    while (tokens < frameBytes) {
-      this.#tokens = tokens;
-      await this.#sleep(Math.max(1, Math.ceil(((frameBytes - tokens) * 1000) / rate)));
-      if (this.#aborting || this.#controller.signal?.aborted || this.#phase !== 'open') return;
-      tokens = refill();
-    }
-    this.#tokens = tokens - frameBytes;
-  }
-
-  #sleep(ms: number): Promise<void> {
-    return new Promise((resolve) => {
-      this.#platform.setTimeout(resolve, ms);
-    });
   }
 
   // ---- end --------------------------------------------------------------------------------
@@ -290,7 +246,7 @@ export class WriterCore {
       socketClosed = true;
     });
     // Same pace as write(): bytes still in this process wait for the network, however long.
-    while (!socketClosed && (transport.bufferedAmount() ?? 0) > 0) await this.#sleep(DEFAULT_DRAIN_POLL_MS);
+    while (!socketClosed && (transport.bufferedAmount() ?? 0) > 0) await this.#pace.sleep(DEFAULT_DRAIN_POLL_MS);
     const timeoutMs = this.#options.closeTimeoutMs ?? DEFAULT_CLOSE_TIMEOUT_MS;
     let timer: unknown;
     const timedOut = new Promise<void>((resolve) => {

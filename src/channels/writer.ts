@@ -16,8 +16,10 @@ import type { WriterCore } from './writer-core.js';
  *
  * **Send-side flow control.** `write()` settles once its frames are handed to the socket and the
  * socket's unsent bytes (`bufferedAmount()`) are at most `highWaterMark`; until then it waits,
- * polling every 2 ms (the WebSocket API has no drain event). The engine stops reading a writer
- * whose channel queue is full (§4.4), so this carries the reader's pace back to the producer.
+ * woken by the socket's own write completions where the runtime reports them (Node's `ws`), else
+ * re-reading `bufferedAmount()` every 2 ms (the WebSocket API has no drain event). The engine
+ * stops reading a writer whose channel queue is full (§4.4), so this carries the reader's pace
+ * back to the producer.
  *
  * Where `bufferedAmount()` is undefined (workerd) nothing tells us what the runtime still holds,
  * and no in-band credit is possible: the engine never forwards anything from the reader to the
@@ -39,7 +41,8 @@ import type { WriterCore } from './writer-core.js';
  * stream errors with a `ChannelError` and the next `write()` rejects with it.
  *
  * **Loading.** The machinery lives in a chunk of its own (`WriterCore`, writer-core.ts) imported on
- * the first write, message, close or abort, so an app that never streams does not load it. The
+ * the first write, message, close or abort, so an app that never writes a channel does not load
+ * it; an import that fails (a page gone offline) is tried again by the next use. The
  * constructor stays synchronous and validates the URL at once; chunks written meanwhile wait in
  * the stream's queue as they would for the socket.
  */
@@ -59,7 +62,7 @@ export class ChannelWriter {
     const url = channelUrl(engineWsBase, { ...ref, direction: 'write' });
     const highWaterMark = Math.max(1, options.highWaterMark ?? DEFAULT_WRITER_HIGH_WATER_MARK);
     this.#core = lazily(() =>
-      import('./channel-streams.js').then((m) => new m.WriterCore(this.channelId, url, options, highWaterMark, this.#controller)),
+      import('./writer-core.js').then((m) => new m.WriterCore(this.channelId, url, options, highWaterMark, this.#controller)),
     );
     this.writable = new WritableStream<Uint8Array>(
       {

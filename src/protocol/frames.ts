@@ -1,90 +1,23 @@
 /**
- * Wire frames (protocol.md §2.3). Inbound frames (engine → worker) have one valibot schema
- * each and are validated once, at the edge, by `decodeFrame`; outbound frames are plain types
- * the SDK builds itself. Field names follow the wire (snake_case).
+ * The frame types (protocol.md §2.3). Inbound frames (engine → worker) are inferred from their
+ * schemas (schemas.ts) and checked once, at the edge, by `decodeFrame`; outbound frames are
+ * plain types the SDK builds itself. Field names follow the wire (snake_case).
  */
-import * as v from 'valibot';
-import { MessageType } from './message-type.js';
+import type * as v from 'valibot';
+import type {
+  AuthErrorSchema,
+  ErrorBodySchema,
+  InvocationResultSchema,
+  InvokeFunctionSchema,
+  PongSchema,
+  RegisterTriggerSchema,
+  RegistrationRejectedSchema,
+  TriggerRegistrationResultSchema,
+  UnregisterTriggerSchema,
+  WorkerRegisteredSchema,
+} from './schemas.js';
 
-// `null` and absent are equivalent for optional fields (§2.1), so every optional field
-// accepts both. `nullish` keeps the hot path to a single check per field.
-const optString = v.nullish(v.string());
-
-export const ErrorBodySchema = v.object({
-  code: v.string(),
-  message: v.string(),
-  stacktrace: optString,
-});
-
-export const WorkerRegisteredSchema = v.object({
-  type: v.literal(MessageType.WorkerRegistered),
-  worker_id: v.string(),
-  reattach_token: optString,
-});
-
-export const RegistrationRejectedSchema = v.object({
-  type: v.literal(MessageType.RegistrationRejected),
-  code: v.string(),
-  namespace: v.string(),
-  worker_name: optString,
-  function_id: optString,
-  owner_worker_id: v.string(),
-});
-
-export const InvokeFunctionSchema = v.object({
-  type: v.literal(MessageType.InvokeFunction),
-  // Always present when the engine sends it (§2.1); optional here because a void
-  // delivery without one must still run (§3.3 "No invocation_id").
-  invocation_id: optString,
-  function_id: v.string(),
-  // Required by the engine's serde; lenient here, since a missing payload is just `null`.
-  data: v.optional(v.unknown()),
-  traceparent: optString,
-  baggage: optString,
-  metadata: v.optional(v.unknown()),
-});
-
-export const InvocationResultSchema = v.object({
-  type: v.literal(MessageType.InvocationResult),
-  invocation_id: v.string(),
-  function_id: v.string(),
-  result: v.optional(v.unknown()),
-  error: v.nullish(ErrorBodySchema),
-  traceparent: optString,
-  baggage: optString,
-});
-
-export const RegisterTriggerSchema = v.object({
-  type: v.literal(MessageType.RegisterTrigger),
-  id: v.string(),
-  trigger_type: v.string(),
-  function_id: v.string(),
-  config: v.optional(v.unknown()),
-  metadata: v.optional(v.unknown()),
-  namespace: optString,
-  trigger_namespace: optString,
-});
-
-export const UnregisterTriggerSchema = v.object({
-  type: v.literal(MessageType.UnregisterTrigger),
-  id: v.string(),
-  trigger_type: optString,
-});
-
-export const TriggerRegistrationResultSchema = v.object({
-  type: v.literal(MessageType.TriggerRegistrationResult),
-  id: v.string(),
-  trigger_type: v.string(),
-  function_id: v.string(),
-  error: v.nullish(ErrorBodySchema),
-});
-
-export const PongSchema = v.object({ type: v.literal(MessageType.Pong) });
-
-export const AuthErrorSchema = v.object({
-  type: v.literal(MessageType.Error),
-  error: ErrorBodySchema,
-});
+// ---- inbound (engine → worker) ----
 
 export type ErrorBodyFrame = v.InferOutput<typeof ErrorBodySchema>;
 export type WorkerRegisteredFrame = v.InferOutput<typeof WorkerRegisteredSchema>;
@@ -108,18 +41,6 @@ export type InboundFrame =
   | PongFrame
   | AuthErrorFrame;
 
-/** The schema for each inbound `type`; anything else is ignored (forward compatibility). */
-export const inboundSchemas: Readonly<Record<string, v.GenericSchema<unknown, InboundFrame>>> = {
-  [MessageType.WorkerRegistered]: WorkerRegisteredSchema,
-  [MessageType.RegistrationRejected]: RegistrationRejectedSchema,
-  [MessageType.InvokeFunction]: InvokeFunctionSchema,
-  [MessageType.InvocationResult]: InvocationResultSchema,
-  [MessageType.RegisterTrigger]: RegisterTriggerSchema,
-  [MessageType.UnregisterTrigger]: UnregisterTriggerSchema,
-  [MessageType.TriggerRegistrationResult]: TriggerRegistrationResultSchema,
-  [MessageType.Pong]: PongSchema,
-  [MessageType.Error]: AuthErrorSchema,
-};
 
 // ---- outbound (worker → engine) ----
 

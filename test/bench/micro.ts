@@ -14,7 +14,7 @@ const base = srcFlag >= 0 ? path.resolve(process.argv[srcFlag + 1] ?? '.') : ROO
 const load = (rel: string): Promise<Record<string, unknown>> => import(pathToFileURL(path.join(base, rel)).href) as Promise<Record<string, unknown>>;
 type Decode = (data: string) => unknown;
 type Materialize = (data: unknown, create: (ref: unknown) => unknown) => unknown;
-const decodeFrame = (await load('src/protocol/codec.ts')).decodeFrame as Decode;
+const decodeFrame = (await load('src/protocol/decode.ts')).decodeFrame as Decode;
 const mat = await load('src/channels/materialize.ts');
 const materializeChannelRefs = mat.materializeChannelRefs as Materialize;
 // Builds with the gate (containsChannelRef, since the hot-path fix) skip the copy when there is

@@ -251,7 +251,7 @@ async function main(): Promise<void> {
     clearTimeout(hardStop);
   }
   if (flags.only.has('size')) {
-    log('bench: bundle sizes');
+    log('bench: page sizes (e2e/size, Chromium)');
     report.size = await measureSizes().catch((e: unknown) => {
       (report.errors ??= {}).size = String((e as Error)?.message ?? e);
       return undefined;

@@ -28,7 +28,7 @@ class FakeSocket {
   }
   emit(type: string, event: unknown = {}) {
     for (const l of this.listeners.get(type) ?? []) l(event);
-    // The shared adapter (src/connection/websocket-transport.ts) uses the on* properties.
+    // The shared adapter (src/session/websocket.ts) uses the on* properties.
     (this as unknown as Record<string, ((e: unknown) => void) | null>)[`on${type}`]?.(event);
   }
   send(d: unknown) {

@@ -9,6 +9,7 @@
 import * as v from 'valibot';
 import * as assert from './assert.js';
 import { HELPER } from './helper-ids.js';
+import { runSecretsScenario } from './secrets.js';
 
 /** What the Node orchestrator hands to every runtime (as JSON). */
 export interface ConformanceConfig {
@@ -247,7 +248,8 @@ export const cases: ConformanceCase[] = [
   {
     name: 'a throwing handler rejects the caller with IIIInvocationError',
     async run(ctx) {
-      const iii = await connect(ctx);
+      // Its handler fails on purpose; the worker would log that failure, stack and all, at `error`.
+      const iii = await connect(ctx, undefined, { logLevel: 'silent' });
       const id = `rt::${uid()}::throws`;
       iii.registerFunction(id, () => {
         throw new Error(`boom from ${ctx.runtime}`);
@@ -261,9 +263,11 @@ export const cases: ConformanceCase[] = [
       const remote = await assert.rejects(iii.trigger({ function_id: HELPER.fail, payload: { message: 'node says no' } }));
       assert.instanceOf(remote, ctx.sdk.IIIInvocationError);
       assert.ok(String(remote.message).includes('node says no'), `remote message: ${remote.message}`);
-      const missing = await assert.rejects(iii.trigger({ function_id: `rt::${uid()}::missing`, payload: {} }));
+      // A missing function is waited for until the call's timeout (retryUndelivered, issue 10 item 2).
+      const missing = await assert.rejects(iii.trigger({ function_id: `rt::${uid()}::missing`, payload: {}, timeoutMs: 800 }));
       assert.instanceOf(missing, ctx.sdk.IIIInvocationError);
       assert.equal(missing.code, 'function_not_found', 'code of a missing function');
+      assert.ok(/never became available within 800 ms/.test(String(missing.message)), `message of a missing function: ${missing.message}`);
     },
   },
   {
@@ -531,6 +535,27 @@ export const cases: ConformanceCase[] = [
       await w.close();
       const got = await reading;
       assert.deepEqual(got, { bytes: total, sum, messages: [] }, 'what the Node reader saw');
+    },
+  },
+  {
+    // Issue 10 item 8: a `?token=` on the address and upgrade header values are secrets.
+    name: 'secrets: no query token or header value in any error, cause, event, console line or inspection',
+    timeoutMs: 30000,
+    async run(ctx) {
+      const report = await runSecretsScenario(ctx.sdk, ctx.config, ctx.runtime);
+      assert.ok(report.outputs > 20, `the scenario recorded only ${report.outputs} outputs`);
+      if (report.occurrences > 0) {
+        // One line per leaking output (its first rendering), not every rendering of the same one.
+        const byOutput = new Map<string, string>();
+        for (const f of report.findings) {
+          const output = f.where.split(' → ')[0]!;
+          if (!byOutput.has(output)) byOutput.set(output, `${f.where}: …${f.excerpt}…`);
+        }
+        const where = [...byOutput.values()].slice(0, 8);
+        throw new assert.AssertionError(
+          `found ${report.occurrences} occurrences of the secrets in ${report.leaks} of ${report.outputs} outputs; first: ${where.join(' | ')}`,
+        );
+      }
     },
   },
   {

@@ -114,7 +114,8 @@ describe('heartbeat', () => {
     const states: IIIConnectionState[] = [];
     w.addConnectionStateListener((s) => states.push(s));
     await new Promise((r) => setTimeout(r, 600));
-    expect(states).toEqual([]);
+    // A listener is called at once with the current state, then on changes only (issue 13).
+    expect(states).toEqual(['connected']);
     expect(w.connectionState).toBe('connected');
   });
 
@@ -214,16 +215,19 @@ describe('auth and fatal rejections', () => {
     expect((authCalls[0]!.headers as Record<string, string>)['x-test-token']).toBe('via-escape-hatch');
   });
 
-  it("AUTH_ERROR frame: auth-error event, pending calls rejected with AUTH_ERROR, retried with policy 'retry'", async (ctx) => {
+  // Queued calls used to be rejected AUTH_ERROR at the first refusal; since issue 10 item 10 they
+  // wait (a refusal during an engine restart clears) and end ENGINE_UNREACHABLE naming it.
+  it("AUTH_ERROR frame: auth-error event, retried with policy 'retry'; a queued call ends ENGINE_UNREACHABLE with the refusal", async (ctx) => {
     const { rbacUrl, authCalls } = await rbacEngine(ctx, () => {
       throw new Error('invalid token');
     });
     const w = worker(rbacUrl);
     const authErrors: IIIInvocationError[] = [];
     w.on('auth-error', (e) => authErrors.push(e));
-    const err = await rejection(w.trigger({ function_id: 'pub::x', timeoutMs: 10000 }), 5000);
-    expect(err).toMatchObject({ code: 'AUTH_ERROR' });
+    const err = await rejection(w.trigger({ function_id: 'pub::x', timeoutMs: 1500 }), 5000);
+    expect(err).toMatchObject({ code: 'ENGINE_UNREACHABLE' });
     expect(err.message).toContain('invalid token');
+    expect(err.cause).toMatchObject({ code: 'AUTH_ERROR' });
     await waitFor(() => authCalls.length >= 2, 3000, 'retried');
     expect(authErrors.length).toBeGreaterThan(0);
     expect(w.connectionState).not.toBe('failed');

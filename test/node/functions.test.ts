@@ -102,8 +102,16 @@ describe('registerFunction + trigger', () => {
     await registered(a, 't::boom');
     const err = await rejection(a.trigger({ function_id: 't::boom', payload: {} }));
     expect(err).toBeInstanceOf(IIIInvocationError);
-    expect(err).toMatchObject({ code: 'invocation_failed', message: 'kaboom', function_id: 't::boom' });
-    expect(err.stacktrace).toContain('kaboom');
+    expect(err).toMatchObject({ code: 'invocation_failed', message: 'invocation_failed: kaboom', function_id: 't::boom' });
+    // The stack stays on the worker unless sendStackTraces (issue 10 item 11; it used to travel).
+    expect(err.stacktrace).toBeUndefined();
+    const b = worker(e.url, { sendStackTraces: true });
+    b.registerFunction('t::boom-with-stack', () => {
+      throw new Error('kaboom');
+    });
+    await registered(a, 't::boom-with-stack');
+    const withStack = await rejection(a.trigger({ function_id: 't::boom-with-stack', payload: {} }));
+    expect(withStack.stacktrace).toContain('kaboom');
   });
 
   it('unregister() withdraws the function: callers then get function_not_found', async () => {
@@ -115,7 +123,8 @@ describe('registerFunction + trigger', () => {
     ref.unregister();
     ref.unregister();
     const err = await waitFor(async () => {
-      const r = await a.trigger({ function_id: 't::gone', timeoutMs: 2000 }).catch((x: unknown) => x);
+      // Not waited for (retryUndelivered: false): the test is about the engine's answer.
+      const r = await a.trigger({ function_id: 't::gone', timeoutMs: 2000, retryUndelivered: false }).catch((x: unknown) => x);
       return r instanceof IIIInvocationError && r.code === 'function_not_found' ? r : undefined;
     });
     expect(err.code).toBe('function_not_found');
@@ -252,7 +261,7 @@ describe('registerFunction + trigger', () => {
     // a's own namespace by default.
     expect(await a.trigger({ function_id: 'orders::get' })).toBe('from-orders');
     // b has no namespace: default, where the function is not.
-    expect(await rejection(b.trigger({ function_id: 'orders::get' }))).toMatchObject({ code: 'function_not_found' });
+    expect(await rejection(b.trigger({ function_id: 'orders::get', retryUndelivered: false }))).toMatchObject({ code: 'function_not_found' });
     expect(await b.trigger({ function_id: 'orders::get', namespace: 'orders' })).toBe('from-orders');
     // engine::* resolves in default even from a namespaced worker.
     expect(Array.isArray(await a.listWorkers())).toBe(true);

@@ -109,7 +109,7 @@ export async function waitFor<T>(check: () => T | Promise<T>, ms = 5000, label =
 
 /** Registers on `w`, then waits until the engine lists the function (registration has no ack, §3.2). */
 export async function registered(caller: III, functionId: string, ms = 3000): Promise<void> {
-  await waitFor(async () => (await caller.listFunctions({ include_internal: true })).some((f) => f.function_id === functionId), ms, `${functionId} listed`);
+  await waitFor(async () => (await caller.listFunctions({ include_internal: true, withFormats: false })).some((f) => f.function_id === functionId), ms, `${functionId} listed`);
 }
 
 /** Settles to the rejection reason (or fails the test if it resolves). */

@@ -55,7 +55,7 @@ describe('interop with the official iii-sdk 0.22.1', () => {
     await registered(ours, 'theirs::fail');
     await registered(ours, 'ours::fail');
     const e1 = await ours.trigger({ function_id: 'theirs::fail', payload: {} }).catch((x: unknown) => x);
-    expect(e1).toMatchObject({ code: 'invocation_failed', message: 'theirs broke' });
+    expect(e1).toMatchObject({ code: 'invocation_failed', message: 'invocation_failed: theirs broke' });
     const e2 = await theirs.trigger({ function_id: 'ours::fail', payload: {} }).catch((x: unknown) => x);
     expect(e2).toMatchObject({ code: 'invocation_failed' });
     expect(String((e2 as Error).message)).toContain('ours broke');

@@ -90,7 +90,7 @@ describe('registerTriggerType', () => {
     consumer.registerFunction('c::f', () => null);
     const t = consumer.registerTrigger({ type: 'picky', function_id: 'c::f', config: { bad: true } });
     const err = await waitFor(() => t.error, 3000, 'refusal forwarded');
-    expect(err).toMatchObject({ code: 'trigger_registration_failed', message: 'bad config' });
+    expect(err).toMatchObject({ code: 'trigger_registration_failed', message: 'trigger_registration_failed: bad config' });
   });
 
   it('TriggerTypeRef.registerFunction registers and binds in one call', async () => {

@@ -181,6 +181,39 @@ export async function bundleSuite(runner) {
   return outfile;
 }
 
+/** Bundles a Worker module the way wrangler does (esbuild, `workerd` condition); returns its text. */
+export async function bundleWorker(relativeToRepo) {
+  const esbuild = await import('esbuild');
+  const out = await esbuild.build({
+    entryPoints: [path.join(repoRoot, relativeToRepo)],
+    bundle: true,
+    format: 'esm',
+    platform: 'neutral',
+    conditions: ['workerd', 'worker', 'browser'],
+    mainFields: ['module', 'main'],
+    target: 'es2022',
+    write: false,
+    logLevel: 'error',
+  });
+  return out.outputFiles[0].text;
+}
+
+/**
+ * Cases run by the runner itself (in Node), after the in-runtime suite: `{name, run(config)}`,
+ * each bounded to 60 s, filtered by `grep`, recorded like the others.
+ */
+export async function runExtraCases(reporter, cases, config, grep) {
+  for (const c of cases.filter((x) => !grep || new RegExp(grep).test(x.name))) {
+    const started = Date.now();
+    try {
+      await within(60_000, `case "${c.name}"`, c.run(config));
+      reporter.record(c.name, true, Date.now() - started);
+    } catch (error) {
+      reporter.record(c.name, false, Date.now() - started, error instanceof Error ? error.message : String(error));
+    }
+  }
+}
+
 /** Fails early, and clearly, when the runtime entry has not been built. */
 export async function requireBuilt(entry) {
   const { access } = await import('node:fs/promises');
@@ -201,9 +234,10 @@ export function grepArg() {
 
 /**
  * Shared body of the Deno and Bun runners: orchestrator up, the runtime's main script in a
- * bounded child that prints `CASE {...}` lines and `DONE`, orchestrator down.
+ * bounded child that prints `CASE {...}` lines and `DONE`, then `extraCases` (`{name, run(config)}`,
+ * each bounded to 60 s, filtered by `--grep`), orchestrator down.
  */
-export async function runChildRuntime({ runner, entry, command, args, overallMs = 240_000 }) {
+export async function runChildRuntime({ runner, entry, command, args, overallMs = 240_000, extraCases = [] }) {
   const reporter = createReporter(runner);
   deadline(reporter, overallMs);
   let orchestrator;
@@ -231,6 +265,7 @@ export async function runChildRuntime({ runner, entry, command, args, overallMs 
     else if (exit.error) reporter.broken(`could not start ${command}: ${exit.error.message}`);
     else if (exit.timedOut) reporter.broken(`${runner} child killed after its time bound`);
     else if (!sawDone) reporter.broken(`${runner} child exited (code ${exit.code}, signal ${exit.signal}) before finishing`);
+    await runExtraCases(reporter, extraCases, orchestrator.config, grep);
   } catch (error) {
     reporter.broken(error);
   } finally {

@@ -49,12 +49,15 @@ function startHelper(sdk: any, url: string): Helper {
     workerName: 'conformance-helper',
     reconnect: { initialDelayMs: 50, maxDelayMs: 250, minUptimeMs: 0 },
     invocationTimeoutMs: 10000,
-    logLevel: 'error',
+    // Its handlers fail on purpose (refused tokens, HELPER.fail), and a worker logs every handler
+    // failure with its stack at `error`: set CONFORMANCE_HELPER_LOG=error to see them.
+    logLevel: process.env.CONFORMANCE_HELPER_LOG === 'error' ? 'error' : 'silent',
   });
   // RBAC auth (§1.3): the token travels in the URL query (the only way a browser can carry it).
   iii.registerFunction(AUTH_FUNCTION_ID, (input: { query_params?: Record<string, string[]>; headers?: Record<string, string> }) => {
     const token = input?.query_params?.token?.[0];
-    if (token === 'deny') throw new Error('invalid token');
+    // `deny-<secret>`: the secrets scenario's refused credentials (test/conformance/secrets.ts).
+    if (token === 'deny' || token?.startsWith('deny-')) throw new Error('invalid token');
     // Proves that upgrade headers arrive (Node, Deno, Bun, workerd; a browser cannot send them).
     if (token === 'header-check' && input.headers?.['x-conformance-token'] !== 'ok') {
       throw new Error('x-conformance-token header missing');

@@ -2,8 +2,8 @@
 // Conformance suite in workerd (miniflare 4): `node test/runtimes/run-workerd.mjs [--grep <regexp>]`
 // (after `npm run build`). The worker is bundled by esbuild from the built workers entry under
 // the `workerd` condition, as wrangler would; each case runs inside one request.
-import path from 'node:path';
-import { createReporter, deadline, grepArg, importTs, repoRoot, requireBuilt, within } from './common.mjs';
+import { bundleWorker, createReporter, deadline, grepArg, importTs, requireBuilt, runExtraCases, within } from './common.mjs';
+import { misuseCases } from './workerd/misuse.mjs';
 
 const runner = 'workerd';
 const reporter = createReporter(runner);
@@ -14,24 +14,13 @@ let orchestrator;
 try {
   await requireBuilt('workers');
   await requireBuilt('node');
-  const esbuild = await import('esbuild');
-  const bundle = await esbuild.build({
-    entryPoints: [path.join(repoRoot, 'test/runtimes/workerd/worker.ts')],
-    bundle: true,
-    format: 'esm',
-    platform: 'neutral',
-    conditions: ['workerd', 'worker', 'browser'],
-    mainFields: ['module', 'main'],
-    target: 'es2022',
-    write: false,
-    logLevel: 'error',
-  });
+  const script = await bundleWorker('test/runtimes/workerd/worker.ts');
   const { startOrchestrator } = await importTs('test/runtimes/orchestrator.ts');
   orchestrator = await within(15_000, 'orchestrator start', startOrchestrator({}));
   const { Miniflare } = await import('miniflare');
   mf = new Miniflare({
     modules: true,
-    script: bundle.outputFiles[0].text,
+    script,
     compatibilityDate: '2026-04-01',
     bindings: { CONFIG: JSON.stringify(orchestrator.config) },
     log: undefined,
@@ -54,6 +43,8 @@ try {
       reporter.record(name, false, undefined, error instanceof Error ? error.message : String(error));
     }
   }
+  // Issue 10 item 9: misuse a Worker author meets, each in a Miniflare of its own.
+  await runExtraCases(reporter, misuseCases, orchestrator.config, grep);
 } catch (error) {
   reporter.broken(error);
 } finally {

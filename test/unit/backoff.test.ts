@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { backoffDelay } from '../../src/connection/backoff.js';
+import { backoffDelay } from '../../src/session/backoff.js';
 import { DEFAULT_RECONNECT } from '../../src/options.js';
 
 const opts = { ...DEFAULT_RECONNECT };

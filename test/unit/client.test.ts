@@ -45,6 +45,7 @@ describe('client: opening sequence', () => {
       invocation_id: expect.stringMatching(/^[0-9a-f-]{36}$/),
       function_id: 'engine::workers::register',
       data: { runtime: 'fake', version: expect.any(String), name: 'unit', description: 'd', os: 'fake-os', pid: 42, isolation: null, namespace: 'ns1' },
+      namespace: 'default',
     });
     expect(announce).not.toHaveProperty('action');
     void client.shutdown();
@@ -102,7 +103,9 @@ describe('client: opening sequence', () => {
     const voided = client.trigger({ function_id: 'v', payload: 1, action: TriggerAction.Void(), timeoutMs: 100 });
     await expect(voided).resolves.toBeUndefined();
     clock.advance(150);
-    expect(await early).toMatchObject({ code: 'TIMEOUT' });
+    // Never sent, no connection accepted yet: ENGINE_UNREACHABLE rather than a TIMEOUT that reads
+    // like a slow function (issue 10 item 7; it was TIMEOUT before).
+    expect(await early).toMatchObject({ code: 'ENGINE_UNREACHABLE', message: expect.stringContaining('still connecting') });
     const later = client.trigger({ function_id: 'y', payload: 2 });
     connect(last());
     expect(types(last())).toEqual(['invoke:engine::workers::register', 'invoke:y']);
@@ -134,8 +137,10 @@ describe('client: every request settles', () => {
   it('namespace rules of §3.8', async () => {
     const { client, last } = setup({ namespace: 'orders' });
     connect(last());
+    // The announce is an engine builtin too: in `default`, the worker's namespace in its data.
+    expect(announceOf(last())).toMatchObject({ namespace: 'default', data: { namespace: 'orders' } });
     void client.trigger({ function_id: 'a', action: TriggerAction.Void() });
-    void client.trigger({ function_id: 'engine::functions::list', action: TriggerAction.Void() });
+    void client.trigger({ function_id: 'engine::functions::list', payload: {}, action: TriggerAction.Void() });
     void client.trigger({ function_id: 'b', namespace: 'other', action: TriggerAction.Void() });
     const ns = last().frames.slice(1).map((f) => f.namespace);
     expect(ns).toEqual(['orders', 'default', 'other']);
@@ -205,7 +210,7 @@ describe('client: fatal rejections and auth', () => {
     client.on('function-rejected', (e) => events.push(e));
     connect(last());
     last().receive({ type: 'registrationrejected', code: 'FUNCTION_NAMESPACE_CONFLICT', namespace: 'default', function_id: 'dup::f', owner_worker_id: 'o' });
-    // Refusals are recorded by a module loaded with the first one (refusals.ts).
+    // Refusals are recorded as the frame arrives (registration/refusals.ts).
     await vi.waitFor(() => expect(ref.rejection).toBeInstanceOf(RegistrationRejectedError));
     expect(ref.rejection?.code).toBe('FUNCTION_NAMESPACE_CONFLICT');
     expect(seen).toEqual([ref.rejection]);
@@ -214,18 +219,26 @@ describe('client: fatal rejections and auth', () => {
     await client.shutdown();
   });
 
-  it("AUTH_ERROR with policy 'retry': clear error on pending calls, event, reconnect", async () => {
+  // Until issue 10 item 10, queued calls were rejected AUTH_ERROR at the first refusal; a refusal
+  // the next attempt may clear (an engine restart) now leaves them waiting up to their timeout.
+  it("AUTH_ERROR with policy 'retry': event, reconnect; queued calls wait, then ENGINE_UNREACHABLE with the refusal", async () => {
     const { client, last, clock, transports } = setup({ reconnect: { initialDelayMs: 10, jitter: 0 } });
     const authErrors: Error[] = [];
     client.on('auth-error', (e) => authErrors.push(e));
-    const p = client.trigger({ function_id: 'f' });
+    let settled: unknown;
+    const p = client.trigger({ function_id: 'f', timeoutMs: 1000 }).catch((e: unknown) => (settled = e));
     last().open();
     last().receive({ type: 'error', error: { code: 'AUTH_ERROR', message: 'invalid token' } });
-    await expect(p).rejects.toMatchObject({ code: 'AUTH_ERROR', message: 'AUTH_ERROR: invalid token' });
+    await flush();
+    expect(settled).toBeUndefined();
     expect(authErrors).toHaveLength(1);
     expect(client.connectionState).toBe('reconnecting');
     clock.advance(10);
     expect(transports).toHaveLength(2);
+    clock.advance(990);
+    const err = (await p) as { code?: string; message?: string; cause?: { message?: string } };
+    expect(err).toMatchObject({ code: 'ENGINE_UNREACHABLE' });
+    expect(err.message).toMatch(/AUTH_ERROR: invalid token/);
     await client.shutdown();
   });
 
@@ -301,7 +314,7 @@ describe('client: inbound frames', () => {
       metadata: { tenant: 't' },
       traceparent: '00-abc-def-01',
     });
-    // Invocations are run by a module loaded on first use (inbound.ts): wait for the answer.
+    // The handler runs asynchronously (calls/serving.ts): wait for the answer.
     await vi.waitFor(() => expect(last().frames.at(-1)).toMatchObject({ type: 'invocationresult' }));
     expect(handler.mock.calls[0]![2]).toMatchObject({ invocationId: 'i-1', callerWorkerId: 'c-1', traceparent: '00-abc-def-01' });
     expect(last().frames.at(-1)).toEqual({
@@ -336,7 +349,8 @@ describe('client: inbound frames', () => {
     expect(replies()).toHaveLength(4);
     const byId = Object.fromEntries(replies().map((r) => [r.invocation_id, r]));
     expect(byId['1']).toEqual({ type: 'invocationresult', invocation_id: '1', function_id: 'u' });
-    expect(byId['2']).toMatchObject({ error: { code: 'invocation_failed', message: 'boom', stacktrace: expect.stringContaining('boom') } });
+    // No stack trace leaves the worker unless sendStackTraces (issue 10 item 11; it used to).
+    expect(byId['2']).toEqual({ type: 'invocationresult', invocation_id: '2', function_id: 't', error: { code: 'invocation_failed', message: 'boom' } });
     expect(byId['3']).toMatchObject({ error: { code: 'function_not_found' } });
     expect(byId['4']).toMatchObject({ error: { code: 'function_not_invokable' } });
     await client.shutdown();
@@ -347,6 +361,8 @@ describe('client: inbound frames', () => {
     const handler = vi.fn((data: { a: number }) => data.a * 2);
     client.registerFunction('v::f', handler, { request_format: v.strictObject({ a: v.number() }) });
     connect(last());
+    // The valibot → JSON Schema converter loads on first use (registration/formats.ts): ready() waits for it.
+    await client.ready();
     expect(last().frames[1]).toMatchObject({ request_format: { type: 'object', properties: { a: { type: 'number' } } } });
     last().receive({ type: 'invokefunction', invocation_id: 'ok', function_id: 'v::f', data: { a: 2, _caller_worker_id: 'c' } });
     last().receive({ type: 'invokefunction', invocation_id: 'bad', function_id: 'v::f', data: { a: 'x' } });
@@ -378,7 +394,7 @@ describe('client: inbound frames', () => {
     last().receive({ type: 'registertrigger', id: 'b1', trigger_type: 'tick', function_id: 'c::f', config: { every: 1 }, metadata: { m: 1 } });
     last().receive({ type: 'registertrigger', id: 'b2', trigger_type: 'tick', function_id: 'c::f', config: { bad: true } });
     last().receive({ type: 'registertrigger', id: 'b3', trigger_type: 'nope', function_id: 'c::f', config: null });
-    // Bindings are handled by a module loaded with the first one (bindings.ts): wait for the acks.
+    // The provider's handler runs asynchronously (registration/bindings.ts): wait for the acks.
     const acked = () => last().frames.filter((f) => f.type === 'triggerregistrationresult');
     await vi.waitFor(() => expect(acked()).toHaveLength(3));
     const acks = Object.fromEntries(last().frames.filter((f) => f.type === 'triggerregistrationresult').map((r) => [r.id, r]));
@@ -397,7 +413,7 @@ describe('client: inbound frames', () => {
     const ref = client.registerTriggerType({ id: 'tick', description: '' }, { registerTrigger() {}, unregisterTrigger: (b) => void unregistered.push(b.id) });
     connect(last());
     last().receive({ type: 'registertrigger', id: 'b1', trigger_type: 'tick', function_id: 'f', config: null });
-    // Bindings are handled by a module loaded with the first one (bindings.ts): wait for the ack.
+    // The provider's handler runs asynchronously (registration/bindings.ts): wait for the ack.
     await vi.waitFor(() => expect(last().frames.at(-1)).toMatchObject({ type: 'triggerregistrationresult', id: 'b1' }));
     ref.unregister();
     await flush(20);
@@ -420,10 +436,33 @@ describe('client: inbound frames', () => {
     connect(last());
     expect(last().frames.at(-1)).toMatchObject({ type: 'registertrigger', id: trig.id, config: {} });
     last().receive({ type: 'triggerregistrationresult', id: trig.id, trigger_type: 'http', function_id: 'f', error: { code: 'trigger_registration_failed', message: 'api_path is required' } });
-    // Refusals are recorded by a module loaded with the first one (refusals.ts).
+    // Refusals are recorded as the frame arrives (registration/refusals.ts).
     await vi.waitFor(() => expect(trig.error).toBeDefined());
-    expect(trig.error).toMatchObject({ code: 'trigger_registration_failed', message: 'api_path is required' });
+    expect(trig.error).toMatchObject({ code: 'trigger_registration_failed', message: 'trigger_registration_failed: api_path is required' });
     expect(events).toHaveLength(1);
+    await client.shutdown();
+  });
+
+  it('a refused binding is logged as an error naming the binding, its type and the reason', async () => {
+    const logged: unknown[][] = [];
+    const sink = { debug() {}, info() {}, warn: (...a: unknown[]) => logged.push(['warn', ...a]), error: (...a: unknown[]) => logged.push(['error', ...a]) };
+    const fake = fakePlatform({ console: sink });
+    const client = new III(fake.platform, 'ws://engine.test:1/', { workerName: 'unit', heartbeat: false });
+    const trig = client.registerTrigger({ type: 'http', function_id: 'f', config: {} });
+    connect(fake.last());
+    fake.last().receive({ type: 'triggerregistrationresult', id: trig.id, trigger_type: 'http', function_id: 'f', error: { code: 'trigger_type_not_found', message: 'run: iii worker add iii-http' } });
+    await vi.waitFor(() => expect(logged).toHaveLength(1));
+    expect(logged[0]![0]).toBe('error');
+    expect(String(logged[0]![1])).toMatch(new RegExp(`${trig.id}.*http.*iii worker add iii-http`));
+    await client.shutdown();
+  });
+
+  it('registerTrigger takes trigger_type, the wire\'s name, for type', async () => {
+    const { client, last } = setup();
+    const trig = client.registerTrigger({ trigger_type: 'cron', function_id: 'f', config: {} } as never);
+    connect(last());
+    expect(last().frames.at(-1)).toMatchObject({ type: 'registertrigger', id: (trig as { id: string }).id, trigger_type: 'cron' });
+    expect(() => client.registerTrigger({ function_id: 'f' } as never)).toThrow(/trigger type must be a non-empty string/);
     await client.shutdown();
   });
 });
@@ -509,5 +548,102 @@ describe('client: options and input checks', () => {
       { type: 'invokefunction', function_id: 'engine::log::warn', data: { message: 'shown', service_name: 'unit', data: { x: 1 } }, action: { type: 'void' }, namespace: 'default' },
     ]);
     void client.shutdown();
+  });
+});
+
+describe('client: connection-state listener and reconnect options', () => {
+  // Issue 13: the listener used to hear nothing until the first change (so never `connecting`)
+  // and `reconnecting` again at every retry; the `state` event keeps the per-retry detail.
+  it('a listener is called at once with the current state, then on changes only', () => {
+    const { client, last, clock } = setup({ reconnect: { initialDelayMs: 10, maxDelayMs: 10, jitter: 0 } });
+    const heard: string[] = [];
+    const events: Array<{ state: string; attempt?: number }> = [];
+    client.on('state', (change) => events.push({ state: change.state, attempt: change.attempt }));
+    const off = client.addConnectionStateListener((state) => heard.push(state));
+    expect(heard).toEqual(['connecting']);
+    for (let i = 0; i < 3; i++) {
+      last().drop(1006);
+      clock.advance(10);
+    }
+    connect(last());
+    expect(heard).toEqual(['connecting', 'reconnecting', 'connected']);
+    expect(events.filter((e) => e.state === 'reconnecting').map((e) => e.attempt)).toEqual([1, 2, 3]);
+    off();
+    last().drop(1006);
+    expect(heard).toHaveLength(3);
+    expect(() => client.addConnectionStateListener(5 as never)).toThrow(TypeError);
+    void client.shutdown();
+  });
+
+  it("iii-sdk's reconnectionConfig: { maxRetries: 0 } does not reconnect", async () => {
+    const { client, last, clock, transports } = setup({ reconnectionConfig: { maxRetries: 0 } });
+    connect(last());
+    last().drop(1006);
+    clock.advance(60_000);
+    expect(transports).toHaveLength(1);
+    expect(client.connectionState).toBe('failed');
+    expect(client.getFatalError()?.code).toBe('CONNECTION_FAILED');
+    await client.shutdown();
+  });
+});
+
+describe('client: calls the engine answers as not delivered (retryUndelivered)', () => {
+  const invokes = (t: FakeTransport, id: string) => t.frames.filter((f) => f.type === 'invokefunction' && f.function_id === id);
+  const notFound = (t: FakeTransport, frame: Record<string, unknown>, code = 'function_not_found') =>
+    t.receive({ type: 'invocationresult', invocation_id: frame.invocation_id, function_id: frame.function_id, error: { code, message: 'Function f not found' } });
+
+  it('re-sends the same frame after 50 ms, then 100 ms, … and resolves with the answer that comes', async () => {
+    const { client, last, clock } = setup();
+    connect(last());
+    const p = client.trigger({ function_id: 'f', payload: { q: 1 }, timeoutMs: 5000 });
+    const [first] = invokes(last(), 'f');
+    notFound(last(), first!);
+    clock.advance(49);
+    expect(invokes(last(), 'f')).toHaveLength(1);
+    clock.advance(1);
+    expect(invokes(last(), 'f')).toEqual([first, first]);
+    notFound(last(), first!, 'channel_send_failed');
+    clock.advance(99);
+    expect(invokes(last(), 'f')).toHaveLength(2);
+    clock.advance(1);
+    expect(invokes(last(), 'f')).toHaveLength(3);
+    last().receive({ type: 'invocationresult', invocation_id: first!.invocation_id, function_id: 'f', result: 'done' });
+    await expect(p).resolves.toBe('done');
+    await client.shutdown();
+  });
+
+  it('at its timeout the call rejects function_not_found saying it never became available; false rejects at once', async () => {
+    const { client, last, clock } = setup({ retryUndelivered: false });
+    connect(last());
+    const waiting = client.trigger({ function_id: 'f', timeoutMs: 1000, retryUndelivered: true }).catch((e: unknown) => e);
+    const atOnce = client.trigger({ function_id: 'g', timeoutMs: 1000 }).catch((e: unknown) => e);
+    notFound(last(), invokes(last(), 'g')[0]!);
+    expect(await atOnce).toMatchObject({ code: 'function_not_found', message: 'Function f not found' });
+    for (let i = 0; i < 20; i++) {
+      const sent = invokes(last(), 'f');
+      notFound(last(), sent[sent.length - 1]!);
+      clock.advance(100);
+    }
+    const err = (await waiting) as Error & { code?: string };
+    expect(err.code).toBe('function_not_found');
+    expect(err.message).toMatch(/^f never became available within 1000 ms \(last answer: function_not_found: Function f not found\)/);
+    // 50, 100, 200, 400 ms apart within the second: the backoff, not a resend per answer.
+    expect(invokes(last(), 'f').length).toBeLessThanOrEqual(6);
+    await client.shutdown();
+  });
+
+  it('a re-sent call waits in the queue while disconnected, and is not CONNECTION_LOST: it never ran', async () => {
+    const { client, last, clock } = setup({ reconnect: { initialDelayMs: 10, jitter: 0 } });
+    connect(last());
+    const p = client.trigger({ function_id: 'f', timeoutMs: 5000 });
+    notFound(last(), invokes(last(), 'f')[0]!);
+    last().drop(1006);
+    clock.advance(60);
+    connect(last(), 'w-2', 'tok-2');
+    const [again] = invokes(last(), 'f');
+    expect(again).toBeDefined();
+    last().receive({ type: 'invocationresult', invocation_id: again!.invocation_id, function_id: 'f', result: 2 });
+    await expect(p).resolves.toBe(2);
+    await client.shutdown();
   });
 });

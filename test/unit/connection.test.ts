@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { Connection, type StateChange } from '../../src/connection/index.js';
+import { Connection } from '../../src/session/index.js';
+import type { StateChange } from '../../src/events.js';
 import { DEFAULT_RECONNECT } from '../../src/options.js';
 import { fakePlatform } from './fakes.js';
 

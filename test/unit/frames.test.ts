@@ -63,11 +63,12 @@ describe('inbound frame validation', () => {
     expect(MessageType.TriggerRegistrationResult).toBe('triggerregistrationresult');
     expect(MessageType.Reattach).toBe('reattach');
   });
-  // decodeFrame checks the two frames of every call by hand (codec.ts hotFrame) and hands
-  // anything that fails to valibot. Both must reach the same verdict and the same output.
+  // decodeFrame checks every frame with a table of typeof checks (protocol/decode.ts); the valibot
+  // schemas are the specification. Both must reach the same verdict and the same output
+  // (test/unit/decode-spec.test.ts covers every type).
   it('the hand check of invokefunction / invocationresult agrees with the valibot schemas', async () => {
     const v = await import('valibot');
-    const { InvokeFunctionSchema, InvocationResultSchema } = await import('../../src/protocol/frames.js');
+    const { InvokeFunctionSchema, InvocationResultSchema } = await import('../../src/protocol/schemas.js');
     const cases: Record<string, unknown>[] = [
       { type: 'invokefunction', invocation_id: 'i', function_id: 'f', data: { a: 1 }, extra: true },
       { type: 'invokefunction', function_id: 'f' },

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { Outbox } from '../../src/connection/outbox.js';
+import { Outbox } from '../../src/session/outbox.js';
 
 describe('outbox (queued frames while disconnected)', () => {
   it('drains in order, skips dead entries and reports sent ones', () => {

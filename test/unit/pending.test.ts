@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { ErrorCode, IIIForbiddenError, IIIInvocationError, IIITimeoutError } from '../../src/errors.js';
-import { PendingCalls } from '../../src/invocation/index.js';
+import { PendingCalls } from '../../src/calls/pending.js';
 import { fakePlatform, flush } from './fakes.js';
 
 const result = (id: string, extra: Record<string, unknown>) =>
@@ -32,7 +32,7 @@ describe('pending-call table', () => {
     table.resolveFrame(result('b', { error: { code: 'FORBIDDEN', message: 'no' } }));
     const ea = await a.catch((e: unknown) => e);
     expect(ea).toBeInstanceOf(IIIInvocationError);
-    expect(ea).toMatchObject({ code: 'boom', message: 'bad', stacktrace: 'st', function_id: 'f' });
+    expect(ea).toMatchObject({ code: 'boom', message: 'boom: bad', stacktrace: 'st', function_id: 'f' });
     await expect(b).rejects.toBeInstanceOf(IIIForbiddenError);
   });
 
@@ -45,7 +45,7 @@ describe('pending-call table', () => {
     clock.advance(1);
     const err = await p.catch((e: unknown) => e);
     expect(err).toBeInstanceOf(IIITimeoutError);
-    expect(err).toMatchObject({ code: ErrorCode.Timeout, function_id: 'slow', message: 'invocation timed out after 500ms' });
+    expect(err).toMatchObject({ code: ErrorCode.Timeout, function_id: 'slow', message: 'TIMEOUT: invocation timed out after 500ms' });
     expect(table.resolveFrame(result('a', { result: 1 }))).toBe(false);
   });
 

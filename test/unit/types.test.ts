@@ -24,7 +24,7 @@ describe('public types', () => {
     const calls = [
       client.trigger({ function_id: 'f', action: TriggerAction.Void() }),
       client.trigger({ function_id: 'f', action: TriggerAction.Enqueue({ queue: 'q' }) }),
-      client.trigger<{ ok: true }>({ function_id: 'f' }),
+      client.trigger<unknown, { ok: true }>({ function_id: 'f' }),
     ] as const;
     expectTypeOf(calls[0]).toEqualTypeOf<Promise<undefined>>();
     expectTypeOf(calls[1]).toEqualTypeOf<Promise<EnqueueResult>>();

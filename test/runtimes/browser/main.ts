@@ -1,6 +1,6 @@
 // The conformance page's script: the suite plus the built browser entry, bundled by esbuild
 // (bare imports such as valibot resolved the way a user's bundler would).
-// @ts-ignore -- the built entry's types live in dist/index.d.ts, not beside it
+// @ts-ignore -- dist/ may not be built when the repository is type-checked
 import * as sdk from '../../../dist/browser/index.js';
 import { caseNames, runCase, type ConformanceConfig } from '../../conformance/suite.js';
 

@@ -1,0 +1,2 @@
+export { Calls, type CallLink, type CallsContext } from './outbound.js';
+export { Serving, type ServedFunction, type ServingContext } from './serving.js';

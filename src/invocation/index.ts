@@ -1,2 +1,0 @@
-export { PendingCalls, type AddCall } from './pending.js';
-export { decodeResult, type Outcome } from './result.js';

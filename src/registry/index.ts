@@ -1,1 +1,0 @@
-export { Registry, type Binding, type FunctionEntry, type TriggerEntry, type TriggerTypeEntry } from './registry.js';

@@ -1,0 +1,306 @@
+/**
+ * A worker connection's life, as one state machine whose phases follow the handshake (§2.4,
+ * §3.1): `dialing` (transport created) → `opening` (socket open, opening sequence written) →
+ * `registered` (`workerregistered`: queued calls flush) → `accepted` (announce answered:
+ * `ready()` resolves); from any of them `waiting` (to retry, with backoff), `failed` (for
+ * good) or `closed` (shutdown). Each phase owns what lives as long as it does: socket, handshake
+ * deadline, liveness (liveness.ts), retry timer. `#enter` is the only way to change phase; it
+ * disposes of what the new phase does not carry over, settles `ready()` waiters and reports
+ * state changes (PRACTICES.md 6). One dial at a time. What a phase does with an outbound frame
+ * is send-policy.ts; what each close or timeout means is outcomes.ts; what the frames say is
+ * the client's (the opening sequence of handshake.ts runs from `onOpen`).
+ */
+import type { IIIInvocationError } from '../errors.js';
+import type { IIIConnectionState, StateChange } from '../events.js';
+import type { HeartbeatOptions, ReconnectOptions } from '../options.js';
+import type { Platform, TransportFactory } from '../platform.js';
+import { redactUrl, scrub, secretsOf } from '../redact.js';
+import { backoffDelay } from './backoff.js';
+import { Liveness, PING_FRAME } from './liveness.js';
+import { CLOSE_HANDSHAKE_TIMEOUT, CLOSE_HEARTBEAT_TIMEOUT, gaveUpError, shutdownError, unreachableError } from './outcomes.js';
+import { Outbox } from './outbox.js';
+import { ReadyWaiters, type ReadyOptions } from './ready.js';
+import { SEND_POLICY, type SendAction, type SendKind } from './send-policy.js';
+import { release, type Phase } from './phases.js';
+import { closedWithin, openSocket, type Socket } from './socket.js';
+
+export interface ConnectionOptions {
+  url: string;
+  headers?: Record<string, string>;
+  platform: Platform;
+  transport: TransportFactory;
+  reconnect: ReconnectOptions;
+  heartbeat: HeartbeatOptions | false;
+  /** From dial to the engine's `workerregistered` (auth included). */
+  handshakeTimeoutMs: number;
+}
+
+export interface ConnectionHandlers {
+  /** The socket is open: write the opening sequence now (§2.4 item 4, handshake.ts). */
+  onOpen(): void;
+  onFrame(data: string | Uint8Array): void;
+  /** A socket that had opened went away: calls written on it can no longer be answered (§3.13). */
+  onSocketLost(error: Error): void;
+  onState(change: StateChange): void;
+}
+
+export class Connection {
+  readonly #o: ConnectionOptions;
+  #h: ConnectionHandlers | undefined;
+  #phase: Phase = { kind: 'idle' };
+  #state: IIIConnectionState = 'disconnected';
+  /** Consecutive failed attempts since the last connection that lived `minUptimeMs`. */
+  #attempt = 0;
+  #everRegistered = false;
+  /** Why the last attempt failed (its cause); cleared once a socket is registered. */
+  #lastFailure: Error | undefined;
+  /** Calls waiting for a registered socket (send-policy.ts `queue`). */
+  readonly #outbox = new Outbox();
+  readonly #waiters: ReadyWaiters;
+  #unsubscribeResume: (() => void) | undefined;
+  /** The address as errors show it, and what every reported error is scrubbed of (redact.ts). */
+  readonly shownUrl: string;
+  readonly #secrets: string[];
+
+  /** `handlers` here or at `start()`: the client passes them once the parts they call exist. */
+  constructor(options: ConnectionOptions, handlers?: ConnectionHandlers) {
+    this.#o = options;
+    this.#h = handlers;
+    this.#waiters = new ReadyWaiters(options.platform);
+    this.shownUrl = redactUrl(options.url);
+    this.#secrets = secretsOf(options.url, options.headers);
+  }
+
+  get state(): IIIConnectionState {
+    return this.#state;
+  }
+
+  /** True while a frame written now reaches an open socket (including before `workerregistered`). */
+  get canSend(): boolean {
+    return SEND_POLICY[this.#phase.kind].reply === 'send';
+  }
+
+  /** Why the client stopped for good, if it did (kept after a shutdown). */
+  get fatal(): Error | undefined {
+    const p = this.#phase;
+    return p.kind === 'failed' ? p.error : p.kind === 'closed' ? p.fatal : undefined;
+  }
+
+  get isShutDown(): boolean {
+    return this.#phase.kind === 'closed';
+  }
+
+  start(handlers?: ConnectionHandlers): void {
+    if (handlers) this.#h = handlers;
+    if (this.#phase.kind !== 'idle') return;
+    this.#unsubscribeResume = this.#o.platform.onResume?.(() => this.#resume());
+    this.#dial();
+  }
+
+  /**
+   * Sends, queues or refuses `text` as the phase's row of the send policy says. A write that throws
+   * means the socket is going: the frame is treated as without one (a call queued, a registration replayed).
+   */
+  submit(kind: SendKind, text: string, isLive?: () => boolean, onSent?: () => void): SendAction {
+    let action = SEND_POLICY[this.#phase.kind][kind];
+    if (action === 'send') {
+      if (this.#write(text)) {
+        onSent?.();
+        return action;
+      }
+      action = SEND_POLICY.waiting[kind];
+    }
+    if (action === 'queue') this.#outbox.push(text, isLive, onSent);
+    return action;
+  }
+
+  /**
+   * Resolves once the engine has answered the current connection's announce (`accept()`). Rejects when the client
+   * fails or is shut down, while the announce stands refused, after `timeoutMs` (`ENGINE_UNREACHABLE`), on abort.
+   */
+  ready(options: ReadyOptions = {}): Promise<void> {
+    const p = this.#phase;
+    if (options.signal?.aborted) return Promise.reject(options.signal.reason);
+    if (p.kind === 'accepted') return Promise.resolve();
+    const refused = p.kind === 'registered' ? p.refusal : this.#stopError();
+    if (refused) return Promise.reject(refused);
+    return this.#waiters.wait(options, () => this.unreachable(`ready() waited ${options.timeoutMs} ms`));
+  }
+
+  /** `ENGINE_UNREACHABLE` after `waited` ran out, with the last attempt's cause. */
+  unreachable(waited: string, functionId?: string): IIIInvocationError {
+    return unreachableError(waited, this.shownUrl, this.#lastFailure, functionId);
+  }
+
+  /** The engine sent `workerregistered` (§3.1): arm liveness, then flush the queued calls. */
+  markRegistered(): void {
+    const p = this.#phase;
+    if (p.kind !== 'opening') return;
+    const { platform, heartbeat } = this.#o;
+    const liveness = heartbeat
+      ? new Liveness(platform, heartbeat, () => this.#write(PING_FRAME), (e) => this.#lost(e, CLOSE_HEARTBEAT_TIMEOUT))
+      : undefined;
+    this.#everRegistered = true;
+    this.#lastFailure = undefined;
+    this.#enter({ kind: 'registered', socket: p.socket, since: platform.now(), liveness }, { state: 'connected' });
+    this.#outbox.drain((frame) => this.#write(frame));
+  }
+
+  /** The engine answered the announce (§1.2): registrations sent so far are applied. */
+  accept(): void {
+    const p = this.#phase;
+    if (p.kind === 'registered' && !p.refusal) this.#enter({ kind: 'accepted', socket: p.socket, since: p.since, liveness: p.liveness });
+  }
+
+  /** The announce was refused (`OUTCOMES.announceRefused`): `ready()` rejects until the next socket. */
+  refuse(error: Error): void {
+    const p = this.#phase;
+    if (p.kind !== 'registered') return;
+    p.refusal = error;
+    this.#waiters.settle(error);
+  }
+
+  /** Drop the current socket and retry with backoff (`OUTCOMES.authRetry`). */
+  drop(error: Error): void {
+    this.#lost(error, 1000);
+  }
+
+  /** Stop for good: no reconnect (a `fatal` outcome). */
+  fail(error: Error): void {
+    const p = this.#phase;
+    if (p.kind === 'failed' || p.kind === 'closed') return;
+    const hadSocket = this.canSend;
+    this.#enter({ kind: 'failed', error }, { state: 'failed', error });
+    if (hadSocket) this.#h?.onSocketLost(error);
+    this.#unsubscribeResume?.();
+  }
+
+  /** Shutdown: close the socket and wait (bounded) for it to be gone. Idempotent. */
+  async close(): Promise<void> {
+    const p = this.#phase;
+    this.#unsubscribeResume?.();
+    this.#unsubscribeResume = undefined;
+    if (p.kind === 'closed') return;
+    const socket = 'socket' in p ? p.socket : undefined;
+    this.#enter({ kind: 'closed', fatal: this.fatal }, p.kind === 'failed' ? undefined : { state: 'disconnected' });
+    if (socket) await closedWithin(this.#o.platform, socket, 1000);
+  }
+
+  /** The error `ready()` and new work get once the client stopped, if it did. */
+  #stopError(): Error | undefined {
+    const p = this.#phase;
+    return p.kind === 'failed' ? p.error : p.kind === 'closed' ? (p.fatal ?? shutdownError()) : undefined;
+  }
+
+  #write(text: string): boolean {
+    const p = this.#phase;
+    if (!('socket' in p) || p.kind === 'dialing') return false;
+    try {
+      p.socket.transport.send(text);
+      return true;
+    } catch {
+      return false;
+    }
+  }
+
+  #dial(): void {
+    const { platform, url, headers, handshakeTimeoutMs } = this.#o;
+    // Events of a socket we already abandoned must not move the current phase.
+    const current = () => {
+      const p = this.#phase;
+      return 'socket' in p && p.socket === socket ? p : undefined;
+    };
+    let socket: Socket;
+    try {
+      socket = openSocket(this.#o.transport, url, headers, this.#secrets, {
+        open: () => {
+          const p = current();
+          if (p?.kind !== 'dialing') return;
+          this.#enter({ kind: 'opening', socket, deadline: p.deadline });
+          this.#h?.onOpen();
+        },
+        frame: (data) => {
+          const p = current();
+          if (!p) return;
+          if ('liveness' in p) p.liveness?.heard();
+          this.#h?.onFrame(data);
+        },
+        closed: (error) => {
+          if (current()) this.#lost(error);
+        },
+      });
+    } catch (err) {
+      // A missing WebSocket or a malformed URL (`OUTCOMES.dialFailed`): retrying will not help,
+      // but the backoff and maxRetries bound it, and the error is reported on the state event.
+      this.#scheduleRetry(scrub(err instanceof Error ? err : new Error(String(err)), this.#secrets));
+      return;
+    }
+    const deadline = platform.setTimeout(() => {
+      if (current()) this.#lost(new Error(`handshake timed out after ${handshakeTimeoutMs}ms`), CLOSE_HANDSHAKE_TIMEOUT);
+    }, handshakeTimeoutMs);
+    this.#enter(
+      { kind: 'dialing', socket, deadline },
+      { state: this.#everRegistered || this.#attempt > 0 ? 'reconnecting' : 'connecting' },
+    );
+  }
+
+  /** The current socket is gone (`OUTCOMES.closed`), or abandoned with `closeCode`. */
+  #lost(error: Error, closeCode?: number): void {
+    const p = this.#phase;
+    if (!('socket' in p)) return;
+    const wasOpen = this.canSend;
+    if ('since' in p && this.#o.platform.now() - p.since >= this.#o.reconnect.minUptimeMs) this.#attempt = 0;
+    // Leave the phase first so the socket's own late onClose is ignored.
+    this.#enter({ kind: 'idle' }, undefined, closeCode);
+    if (wasOpen) this.#h?.onSocketLost(error);
+    // onSocketLost may have shut us down or failed us.
+    if (this.#phase.kind === 'idle') this.#scheduleRetry(error);
+  }
+
+  #scheduleRetry(error: Error): void {
+    const { reconnect, platform } = this.#o;
+    this.#lastFailure = error;
+    if (this.#attempt >= reconnect.maxRetries) {
+      // `OUTCOMES.retriesExhausted`: nothing will ever answer the calls still waiting.
+      const gaveUp = gaveUpError(this.#attempt, error);
+      this.#enter({ kind: 'failed', error: gaveUp }, { state: 'failed', error: gaveUp });
+      this.#unsubscribeResume?.();
+      return;
+    }
+    const delayMs = backoffDelay(this.#attempt, reconnect, platform.random ?? Math.random);
+    this.#attempt++;
+    const retry = platform.setTimeout(() => {
+      if (this.#phase.kind === 'waiting') this.#dial();
+    }, delayMs);
+    this.#enter({ kind: 'waiting', retry }, { state: 'reconnecting', error, attempt: this.#attempt, delayMs });
+  }
+
+  /**
+   * The platform says the network or the page is back. Waiting: skip the rest of the backoff. Registered: the
+   * socket may have died meanwhile (a laptop lid, a lost network): check it now, not at the next idle deadline.
+   */
+  #resume(): void {
+    const p = this.#phase;
+    if (p.kind === 'waiting') this.#dial();
+    else if ('liveness' in p) p.liveness?.probe();
+  }
+
+  #enter(next: Phase, change?: StateChange, closeCode = 1000): void {
+    const prev = this.#phase;
+    this.#phase = next;
+    release(this.#o.platform, prev, next, closeCode);
+    if (next.kind === 'accepted') this.#waiters.settle();
+    const stopped = this.#stopError();
+    if (stopped) {
+      this.#outbox.clear();
+      this.#waiters.settle(stopped);
+    }
+    if (change && change.state !== this.#state) {
+      this.#state = change.state;
+      this.#h?.onState(change);
+    } else if (change && change.state === 'reconnecting' && change.attempt !== undefined) {
+      // Report each scheduled retry, so listeners see the delay and the cause.
+      this.#h?.onState(change);
+    }
+  }
+}

@@ -1,0 +1,42 @@
+/**
+ * The phases of a connection (connection.ts), each with what it owns, and what leaving one
+ * releases. A phase passes a resource on by holding the same object in the next phase (the
+ * socket from `dialing` to `opening` to `registered` to `accepted`, the handshake deadline from
+ * `dialing` to `opening`, the liveness from `registered` to `accepted`); everything else goes.
+ */
+import type { Platform, TimerHandle } from '../platform.js';
+import type { Liveness } from './liveness.js';
+import type { PhaseKind } from './send-policy.js';
+import type { Socket } from './socket.js';
+
+export type Phase = { kind: PhaseKind } & (
+  | { kind: 'idle' }
+  /** The handshake deadline runs from the dial to `workerregistered` (§3.1). */
+  | { kind: 'dialing' | 'opening'; socket: Socket; deadline: TimerHandle }
+  /** `refusal`: the announce was refused (`OUTCOMES.announceRefused`); `ready()` rejects with it. */
+  | { kind: 'registered'; socket: Socket; since: number; liveness: Liveness | undefined; refusal?: Error }
+  | { kind: 'accepted'; socket: Socket; since: number; liveness: Liveness | undefined }
+  | { kind: 'waiting'; retry: TimerHandle }
+  | { kind: 'failed'; error: Error }
+  /** `fatal`: the error of a client that had failed before it was shut down. */
+  | { kind: 'closed'; fatal: Error | undefined }
+);
+
+/** The fields a phase may hold. */
+type Held = { socket?: Socket; deadline?: TimerHandle; liveness?: Liveness; retry?: TimerHandle };
+
+/** Releases what `prev` held and `next` does not: timers, liveness, and the socket (closed with `closeCode`). */
+export function release(platform: Platform, prev: Phase, next: Phase, closeCode: number): void {
+  const old = prev as Held;
+  const kept = next as Held;
+  if (old.deadline !== undefined && old.deadline !== kept.deadline) platform.clearTimeout(old.deadline);
+  if (old.retry !== undefined) platform.clearTimeout(old.retry);
+  if (old.liveness && old.liveness !== kept.liveness) old.liveness.stop();
+  if (old.socket && old.socket !== kept.socket) {
+    try {
+      old.socket.transport.close(closeCode);
+    } catch {
+      // Already closing; nothing left to release.
+    }
+  }
+}
