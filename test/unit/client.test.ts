@@ -618,7 +618,7 @@ describe('client: calls the engine answers as not delivered (retryUndelivered)',
     const waiting = client.trigger({ function_id: 'f', timeoutMs: 1000, retryUndelivered: true }).catch((e: unknown) => e);
     const atOnce = client.trigger({ function_id: 'g', timeoutMs: 1000 }).catch((e: unknown) => e);
     notFound(last(), invokes(last(), 'g')[0]!);
-    expect(await atOnce).toMatchObject({ code: 'function_not_found', message: 'Function f not found' });
+    expect(await atOnce).toMatchObject({ code: 'function_not_found', message: 'function_not_found: Function f not found' });
     for (let i = 0; i < 20; i++) {
       const sent = invokes(last(), 'f');
       notFound(last(), sent[sent.length - 1]!);
@@ -626,7 +626,7 @@ describe('client: calls the engine answers as not delivered (retryUndelivered)',
     }
     const err = (await waiting) as Error & { code?: string };
     expect(err.code).toBe('function_not_found');
-    expect(err.message).toMatch(/^f never became available within 1000 ms \(last answer: function_not_found: Function f not found\)/);
+    expect(err.message).toMatch(/^function_not_found: f never became available within 1000 ms \(last answer: function_not_found: Function f not found\)/);
     // 50, 100, 200, 400 ms apart within the second: the backoff, not a resend per answer.
     expect(invokes(last(), 'f').length).toBeLessThanOrEqual(6);
     await client.shutdown();
