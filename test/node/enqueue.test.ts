@@ -81,7 +81,8 @@ describe('TriggerAction.Enqueue through the engine (a stand-in provider)', () =>
       'enqueue',
     );
     expect(err).toBeInstanceOf(IIIInvocationError);
-    expect(err).toMatchObject({ code: 'enqueue_error', message: "invocation_failed: queue 'nope' is not defined" });
+    // The engine's message is the provider's "<code>: <message>"; the SDK prefixes its own code (src/errors.ts).
+    expect(err).toMatchObject({ code: 'enqueue_error', message: "enqueue_error: invocation_failed: queue 'nope' is not defined" });
   });
 
   // A divergence (docs/real-engine.md): the real engine puts `iii.function.id=<target>` into the

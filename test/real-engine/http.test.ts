@@ -90,10 +90,11 @@ describe('HTTP-invoked functions (the engine calls a URL, §3.2)', () => {
     await registered(owner, id);
     const e1 = await owner.trigger({ function_id: id, payload: {} }).catch((e: unknown) => e);
     expect(e1).toBeInstanceOf(IIIInvocationError);
-    expect(e1).toMatchObject({ code: 'out_of_stock', message: 'no more widgets', function_id: id });
+    // The SDK's message is `<code>: <engine message>` (src/errors.ts).
+    expect(e1).toMatchObject({ code: 'out_of_stock', message: 'out_of_stock: no more widgets', function_id: id });
     mode = 'plain';
     const e2 = await owner.trigger({ function_id: id, payload: {} }).catch((e: unknown) => e);
-    expect(e2).toMatchObject({ code: 'http_error', message: 'HTTP 503 Service Unavailable' });
+    expect(e2).toMatchObject({ code: 'http_error', message: 'http_error: HTTP 503 Service Unavailable' });
     expect(server.received.map((r) => r.method)).toEqual(['PUT', 'PUT']);
   });
 
