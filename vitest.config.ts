@@ -1,4 +1,7 @@
+import { fileURLToPath } from 'node:url';
 import { defineConfig } from 'vitest/config';
+
+const here = (path: string): string => fileURLToPath(new URL(path, import.meta.url));
 
 // Against an external engine (III_TEST_ENGINE_URL, test/external-engine.ts) every file shares one
 // engine and its registries: files run one after another, so that two files never hold the same
@@ -8,8 +11,16 @@ const external = Boolean(process.env.III_TEST_ENGINE_URL?.trim());
 // Node-side tests: the reference engine's frame-level tests, the SDK core's unit tests
 // (fake transport, fake clock) and the Node SDK against the reference engine on loopback.
 export default defineConfig({
+  // examples/testing imports the package by name, as a user does; in the repository that is the
+  // sources (e2e/run-pack.mjs runs the same file against the packed tarball).
+  resolve: {
+    alias: [
+      { find: /^iii-isomorphic$/, replacement: here('./platform/node/index.ts') },
+      { find: /^iii-isomorphic\/testing$/, replacement: here('./test/engine/index.ts') },
+    ],
+  },
   test: {
-    include: ['test/**/*.test.ts'],
+    include: ['test/**/*.test.ts', 'examples/testing/**/*.test.ts'],
     // Of test/runtimes only node.test.ts is a vitest file (it needs `npm run build`); the other
     // runtimes have their own runners (run-chromium.mjs, run-deno.mjs, run-bun.mjs, run-workerd.mjs).
     // test/python is the cross-language suite: test/runtimes/run-python.mjs sets up its Python venv

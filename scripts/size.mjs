@@ -7,6 +7,9 @@
 // as pages shrink and never raised. Then one table: the minified bytes each module puts into the
 // chunks each page fetched (source build, same bundler; its totals are printed beside the
 // packed ones). Exits 1 when a page is over its ratchet or does not work.
+import { readFile } from 'node:fs/promises';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { measurePages } from '../e2e/size/measure.mjs';
 
 /**
@@ -55,7 +58,39 @@ const total = (p) => [...p.modules.values()].reduce((a, b) => a + b, 0);
 console.log(`  ${'total minified'.padEnd(width)} ${pages.map((p) => fmt(total(p)).padStart(8)).join(' ')}`);
 console.log(`  ${'gzip fetched (source build)'.padEnd(width)} ${pages.map((p) => fmt(p.sourceBytes).padStart(8)).join(' ')}`);
 
+// The reference engine (`iii-isomorphic/testing`, dist/testing) and the binary (dist/cli) are
+// Node-only test tools: no runtime entry may reach them through its static, dynamic or require()
+// imports, nor import the testing export by name.
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+const dist = path.join(root, 'dist');
+const runtimeEntries = ['node/index.js', 'node/index.cjs', 'browser/index.js', 'deno/index.js', 'workers/index.js', 'bun/index.js'];
+const importRe = /(?:import|export)[^'"]*?from\s*['"]([^'"]+)['"]|import\(\s*['"]([^'"]+)['"]\s*\)|require\(\s*['"]([^'"]+)['"]\s*\)|^import\s*['"]([^'"]+)['"]/gm;
+const leaks = [];
+for (const entry of runtimeEntries) {
+  const seen = new Set();
+  const visit = async (file) => {
+    if (seen.has(file)) return;
+    seen.add(file);
+    const rel = path.relative(dist, file);
+    if (/^(testing|cli)[\\/]/.test(rel)) leaks.push(`dist/${entry} reaches dist/${rel}`);
+    const text = await readFile(file, 'utf8').catch(() => undefined);
+    if (text === undefined) return;
+    for (const m of text.matchAll(importRe)) {
+      const spec = m[1] ?? m[2] ?? m[3] ?? m[4];
+      if (/^iii-isomorphic\/(testing|cli)/.test(spec)) leaks.push(`dist/${entry} imports ${spec}`);
+      if (spec.startsWith('.')) await visit(path.resolve(path.dirname(file), spec));
+    }
+  };
+  await visit(path.join(dist, entry));
+}
+if (leaks.length > 0) {
+  for (const leak of leaks) console.error(`${leak}: the testing export must stay out of every runtime entry`);
+  failed = true;
+} else {
+  console.log(`\nTesting export and binary (dist/testing, dist/cli): reached by none of ${runtimeEntries.length} runtime entries`);
+}
+
 if (failed) {
-  console.error('size check failed: a page downloads more than its ratchet allows (scripts/size.mjs RATCHET)');
+  console.error('size check failed: a page downloads more than its ratchet allows (scripts/size.mjs RATCHET), or a runtime entry reaches the testing export');
   process.exit(1);
 }

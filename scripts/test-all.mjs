@@ -47,16 +47,19 @@ const results = [];
 
 // Build first when dist/ is older than the sources: the runtime runners and the tarball
 // checks import dist/, which is what users get.
-function newestMtime(dir) {
+function newestMtime(dir, skip = new Set()) {
   let newest = 0;
   for (const entry of readdirSync(dir, { withFileTypes: true })) {
     const p = path.join(dir, entry.name);
-    newest = Math.max(newest, entry.isDirectory() ? newestMtime(p) : statSync(p).mtimeMs);
+    if (skip.has(p)) continue;
+    newest = Math.max(newest, entry.isDirectory() ? newestMtime(p, skip) : statSync(p).mtimeMs);
   }
   return newest;
 }
 const builtAt = existsSync(path.join(root, 'dist')) ? newestMtime(path.join(root, 'dist')) : 0;
-const sourcesAt = Math.max(...['src', 'platform', 'rollup.config.mjs', 'package.json'].map((p) => {
+// dist/testing and dist/cli are built from test/engine (its tests excepted) and cli/.
+const engineSources = newestMtime(path.join(root, 'test/engine'), new Set([path.join(root, 'test/engine/tests')]));
+const sourcesAt = Math.max(engineSources, ...['src', 'platform', 'cli', 'rollup.config.mjs', 'package.json'].map((p) => {
   const full = path.join(root, p);
   return statSync(full).isDirectory() ? newestMtime(full) : statSync(full).mtimeMs;
 }));

@@ -1,6 +1,7 @@
 // Data channels (protocol.md §4, §8 items 13, 33–37): a message-count queue between one writer
 // socket and one reader socket, text and binary frames forwarded unchanged and in order.
 import type { WebSocket, RawData } from 'ws';
+import type { Timers } from './timers.js';
 import { newUuid } from './uuid.js';
 import { trackClose } from './sockets.js';
 
@@ -52,14 +53,17 @@ function toBuffer(data: RawData): Buffer {
  * §8 item 34). A paused reader is resumed so the peer's answering Close can complete the
  * handshake; a peer that never answers is dropped after a short wait.
  */
-function closeAndDrop(ws: WebSocket): void {
+function closeAndDrop(ws: WebSocket, timers: Timers): void {
   if (ws.readyState === ws.OPEN) ws.close();
   if (ws.isPaused) ws.resume();
-  setTimeout(() => ws.terminate(), 2000).unref();
+  const cancel = timers.after(2000, () => ws.terminate());
+  ws.once('close', cancel);
 }
 
 export class ChannelManager {
   private readonly channels = new Map<string, Channel>();
+
+  constructor(private readonly timers: Timers) {}
 
   create(bufferSize: number | undefined): { writer: ChannelRef; reader: ChannelRef } {
     const id = newUuid();
@@ -96,7 +100,7 @@ export class ChannelManager {
   attach(ch: Channel, ws: WebSocket, dir: 'read' | 'write'): void {
     if (dir === 'read' ? ch.readerTaken : ch.writerTaken) {
       // One reader and one writer; finished channels are kept (§8 items 34, 36).
-      closeAndDrop(ws);
+      closeAndDrop(ws, this.timers);
       return;
     }
     if (dir === 'write') this.attachWriter(ch, ws);
@@ -171,7 +175,7 @@ export class ChannelManager {
       if (ch.reader && ch.writerDone && ch.queue.length === 0 && !ch.finished) {
         // §4.3: end of stream → Close with no status code to the reader.
         ch.finished = true;
-        closeAndDrop(ch.reader);
+        closeAndDrop(ch.reader, this.timers);
       }
     } finally {
       ch.pumping = false;
@@ -195,7 +199,7 @@ export class ChannelManager {
       if (ch.readerTaken && ch.writerTaken) continue;
       this.channels.delete(ch.id);
       ch.finished = true;
-      if (ch.reader) closeAndDrop(ch.reader);
+      if (ch.reader) closeAndDrop(ch.reader, this.timers);
       ch.writer?.terminate();
     }
   }

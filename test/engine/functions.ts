@@ -1,10 +1,8 @@
 // Function registry keyed by (namespace, id), with first-live-owner leases (protocol.md §3.2,
 // §6.3, §8 item 17). Regular and HTTP-invoked registrations share one map.
-import type { ErrorBody, HttpInvocationRef } from './frames.js';
+import type { HttpInvocationRef, Outcome } from './frames.js';
 import type { WorkerConnection } from './connection.js';
 import { nsKey } from './namespaces.js';
-
-export type Outcome = { ok: true; result: unknown } | { ok: false; error: ErrorBody };
 
 export interface CallContext {
   /** The WS connection that invoked the builtin (undefined for engine-internal calls). */
@@ -63,6 +61,12 @@ export class FunctionRegistry {
   /** Functions whose lease `conn` holds. */
   ownedBy(conn: WorkerConnection): FunctionEntry[] {
     return this.all().filter((e) => e.owner === conn);
+  }
+
+  /** The live WS owner holding the lease on `(namespace, id)` other than `conn` (§3.2 step 4). */
+  liveHolderOtherThan(conn: WorkerConnection, namespace: string, id: string): WorkerConnection | undefined {
+    const holder = this.get(namespace, id)?.owner;
+    return holder && holder !== conn && holder.alive && !holder.tearingDown ? holder : undefined;
   }
 }
 

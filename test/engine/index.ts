@@ -1,46 +1,41 @@
-// Public entry of the reference engine used by every test, e2e check and the demo.
-import { Engine, type LogFn } from './engine.js';
-import { startListener, stopListener, type ListenerConfig, type ListenerRuntime } from './listeners.js';
+// The reference iii engine, published as `iii-isomorphic/testing` (Node only): a TypeScript
+// implementation of docs/protocol.md (engine 0.23.0-rc.4) to run workers against in tests.
+// Importing this module does nothing: no server, no timer, until startEngine() is called.
+import { Engine } from './engine.js';
+import { startListener, type RunningListener } from './listeners.js';
+import { resolveListeners, resolveSettings, type EngineOptions } from './options.js';
+import { validateEngineOptions } from './validate-options.js';
 
-export type { RbacConfig } from './rbac.js';
-export type { ListenerConfig } from './listeners.js';
+export type { EngineOptions, ExposeFunctionFilter, ListenerConfig, LogFn, LogLevel, QueueOptions, RbacConfig } from './options.js';
+export { validateEngineOptions } from './validate-options.js';
+/** The real engine's default port (§1.1); the CLI's default. `startEngine()` defaults to 0. */
+export { DEFAULT_ENGINE_PORT } from './options.js';
 
-export interface EngineOptions {
-  /** The default (trusted) listener; 0 = ephemeral; default 49134. */
-  port?: number;
-  /** Default '127.0.0.1'. */
-  host?: string;
-  /** When given, replaces the implicit default listener (§1.1); port 0 allowed. */
-  listeners?: ListenerConfig[];
-  /** §2.4, default 5000 (env III_NAMESPACE_GRACE_MS also overrides). */
-  registrationGraceMs?: number;
-  /** §3.7, default 5000. */
-  functionsAvailablePollMs?: number;
-  /** §4.5, default 300000. */
-  channelOrphanTtlMs?: number;
-  /** §4.5, default 60000. */
-  channelSweepIntervalMs?: number;
-  /** §3.11, default 5000. */
-  reattachWaitMs?: number;
-  /** Optional reference queue provider registering `engine::queue::enqueue` (§3.6, §6.4). */
-  queue?: { queues: string[]; deliveryDelayMs?: number };
-  log?: (level: 'debug' | 'info' | 'warn' | 'error', message: string, data?: unknown) => void;
+export interface EngineListener {
+  /** `ws://HOST:PORT` (a wildcard host is reported as 127.0.0.1). */
+  readonly url: string;
+  readonly port: number;
+  readonly host: string;
+  /** Whether the listener has an `rbac` block. */
+  readonly rbac: boolean;
 }
 
 export interface RunningEngine {
-  /** ws://127.0.0.1:PORT of the first listener. */
-  url: string;
-  port: number;
-  listeners: Array<{ url: string; port: number; host: string }>;
-  /** Drops every connection without a Close handshake, frees ports; idempotent. */
+  /** `ws://127.0.0.1:PORT` of the first listener: where workers connect. */
+  readonly url: string;
+  /** The first listener with an `rbac` block, when one has. */
+  readonly rbacUrl: string | undefined;
+  /** Port of the first listener. */
+  readonly port: number;
+  /** Every listener, in the order configured. */
+  readonly listeners: readonly EngineListener[];
+  /**
+   * Drops every connection without a Close handshake (§3.13: workers see their socket drop),
+   * frees the ports, clears every timer. Idempotent; resolves once the ports are free.
+   */
   close(): Promise<void>;
-}
-
-function graceFromEnv(): number | undefined {
-  const raw = typeof process !== 'undefined' ? process.env.III_NAMESPACE_GRACE_MS : undefined;
-  if (raw === undefined || raw.trim() === '') return undefined;
-  const n = Number(raw);
-  return Number.isFinite(n) && n >= 0 ? n : undefined;
+  /** `await using engine = await startEngine()` closes it at the end of the scope. */
+  [Symbol.asyncDispose](): Promise<void>;
 }
 
 function urlHost(host: string): string {
@@ -48,39 +43,39 @@ function urlHost(host: string): string {
   return host.includes(':') ? `[${host}]` : host;
 }
 
+/**
+ * Starts an engine and resolves once every listener accepts connections. With no options: one
+ * trusted listener on 127.0.0.1 and a free port (read `url`). Rejects with an Error naming the
+ * option when the options are invalid, or the listener error (e.g. `EADDRINUSE`) when a port is
+ * taken; nothing stays open in that case.
+ */
 export async function startEngine(options: EngineOptions = {}): Promise<RunningEngine> {
-  const silent: LogFn = () => undefined;
-  const engine = new Engine({
-    registrationGraceMs: graceFromEnv() ?? options.registrationGraceMs ?? 5000,
-    functionsAvailablePollMs: options.functionsAvailablePollMs ?? 5000,
-    channelOrphanTtlMs: options.channelOrphanTtlMs ?? 300000,
-    channelSweepIntervalMs: options.channelSweepIntervalMs ?? 60000,
-    reattachWaitMs: options.reattachWaitMs ?? 5000,
-    queue: options.queue,
-    log: options.log ?? silent,
-  });
-  const configs: ListenerConfig[] = options.listeners ?? [{ port: options.port ?? 49134, host: options.host ?? '127.0.0.1' }];
-  const started: ListenerRuntime[] = [];
+  validateEngineOptions(options, 'startEngine()', { allowLog: true });
+  const engine = new Engine(resolveSettings(options));
+  const started: RunningListener[] = [];
   try {
-    for (const c of configs) started.push(await startListener(engine, { ...c, host: c.host ?? options.host ?? '127.0.0.1' }, 49134));
+    for (const config of resolveListeners(options)) started.push(await startListener(engine, config));
   } catch (e) {
     engine.close();
-    await Promise.all(started.map(stopListener));
+    await Promise.all(started.map((l) => l.stop()));
     throw e;
   }
-  const listeners = started.map((l) => ({ url: `ws://${urlHost(l.host)}:${l.port}`, port: l.port, host: l.host }));
-  let closing: Promise<void> | undefined;
+  const listeners = started.map((l) => ({ url: `ws://${urlHost(l.host)}:${l.port}`, port: l.port, host: l.host, rbac: l.policy.rbac !== undefined }));
   const first = listeners[0]!;
+  let closing: Promise<void> | undefined;
+  const close = (): Promise<void> => {
+    closing ??= (async () => {
+      engine.close();
+      await Promise.all(started.map((l) => l.stop()));
+    })();
+    return closing;
+  };
   return {
     url: first.url,
+    rbacUrl: listeners.find((l) => l.rbac)?.url,
     port: first.port,
     listeners,
-    close(): Promise<void> {
-      closing ??= (async () => {
-        engine.close();
-        await Promise.all(started.map(stopListener));
-      })();
-      return closing;
-    },
+    close,
+    [Symbol.asyncDispose]: close,
   };
 }

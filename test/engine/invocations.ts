@@ -1,8 +1,7 @@
 // Table of worker-routed invocations awaiting an `invocationresult` (protocol.md §3.3, §3.13,
 // §8 items 15, 24, 25). There is no engine timeout.
-import type { ErrorBody } from './frames.js';
+import type { ErrorBody, Outcome } from './frames.js';
 import type { WorkerConnection } from './connection.js';
-import type { Outcome } from './functions.js';
 
 interface Pending {
   id: string;
@@ -37,6 +36,14 @@ export class InvocationTable {
     if (!p) return; // unknown id: late result of a halted call, silently dropped
     this.pending.delete(id);
     p.settle(outcome);
+  }
+
+  /** Ends `id` only while it is still the call tracked for `target` (a failed delivery). */
+  failDelivery(id: string, target: WorkerConnection, error: ErrorBody): void {
+    const p = this.pending.get(id);
+    if (p?.target !== target) return;
+    this.pending.delete(id);
+    p.settle({ ok: false, error });
   }
 
   /** §3.13 step 3 for a departing connection. */

@@ -1,76 +1,29 @@
-// HTTP listeners with manual WebSocket upgrade routing (protocol.md §1.1, §4.2, §8 items 1, 2, 33).
+// One HTTP server per listener with manual WebSocket upgrade routing (protocol.md §1.1, §4.2,
+// §6.1, §8 items 1, 2, 33). What a route leads to is the engine's business: a listener only
+// sees the narrow ListenerServices.
 import * as http from 'node:http';
 import type { Duplex } from 'node:stream';
-import { WebSocketServer } from 'ws';
-import type { Engine } from './engine.js';
-import { compileExposeFilters, type RbacConfig } from './rbac.js';
+import { WebSocketServer, type WebSocket } from 'ws';
+import type { Channel } from './channels.js';
+import { DEFAULT_HANDSHAKE_TIMEOUT_MS, type ListenerConfig } from './options.js';
+import { listenerPolicy, type ListenerPolicy } from './rbac.js';
+import { checkUpgradeHeaders, matchRoute, parseChannelQuery, splitUrl } from './routes.js';
 import { MAX_FRAME } from './sockets.js';
 
-export interface ListenerConfig {
-  port?: number;
-  host?: string;
-  handshake_timeout_ms?: number;
-  middleware_function_id?: string;
-  rbac?: RbacConfig;
+export interface ListenerServices {
+  readonly isClosed: boolean;
+  acceptWorker(ws: WebSocket, req: http.IncomingMessage, policy: ListenerPolicy): void;
+  acceptOtel(ws: WebSocket, req: http.IncomingMessage, policy: ListenerPolicy): void;
+  lookupChannel(id: string, key: string): Channel | undefined;
+  attachChannel(channel: Channel, ws: WebSocket, dir: 'read' | 'write'): void;
 }
 
-export interface ListenerRuntime {
-  config: ListenerConfig;
-  exposeFilters: ReturnType<typeof compileExposeFilters>;
-  server: http.Server;
-  host: string;
-  port: number;
-  /** Every accepted TCP socket (HTTP or upgraded), so shutdown can drop them all. */
-  sockets: Set<Duplex>;
-}
-
-
-type Route = { kind: 'worker' } | { kind: 'otel' } | { kind: 'channel'; id: string } | undefined;
-
-/** Exact routes only; anything else is 404 before any upgrade check (§8 item 2). */
-function matchRoute(pathname: string): Route {
-  if (pathname === '/') return { kind: 'worker' };
-  if (pathname === '/otel') return { kind: 'otel' };
-  const m = /^\/ws\/channels\/([^/]+)$/.exec(pathname);
-  if (m) {
-    let id: string;
-    try {
-      id = decodeURIComponent(m[1]!);
-    } catch {
-      return undefined;
-    }
-    return { kind: 'channel', id };
-  }
-  return undefined;
-}
-
-function splitUrl(url: string): { pathname: string; query: string | undefined } {
-  const q = url.indexOf('?');
-  return q < 0 ? { pathname: url, query: undefined } : { pathname: url.slice(0, q), query: url.slice(q + 1) };
-}
-
-/** §8 item 33: `key` and `dir` both present, `dir` exactly read/write, URL-decoded. */
-function parseChannelQuery(query: string | undefined): { key: string; dir: 'read' | 'write' } | string {
-  const params = new URLSearchParams(query ?? '');
-  const key = params.get('key');
-  const dir = params.get('dir');
-  if (key === null) return 'Failed to deserialize query string: missing field `key`';
-  if (dir === null) return 'Failed to deserialize query string: missing field `dir`';
-  if (dir !== 'read' && dir !== 'write') {
-    return `Failed to deserialize query string: dir: unknown variant \`${dir}\`, expected \`read\` or \`write\``;
-  }
-  return { key, dir };
-}
-
-/** The WS header checks of axum's `WebSocketUpgrade` (§8 item 1). Returns an error text or undefined. */
-function checkUpgradeHeaders(req: http.IncomingMessage): string | undefined {
-  const connection = (req.headers.connection ?? '').toLowerCase();
-  if (!connection.split(',').some((t) => t.trim() === 'upgrade')) return "Connection header did not include 'upgrade'";
-  if ((req.headers.upgrade ?? '').toLowerCase() !== 'websocket') return "`Upgrade` header did not include 'websocket'";
-  if (req.headers['sec-websocket-version'] !== '13') return "`Sec-WebSocket-Version` header did not include '13'";
-  const key = req.headers['sec-websocket-key'];
-  if (typeof key !== 'string' || !/^[+/0-9A-Za-z]{22}==$/.test(key.trim())) return '`Sec-WebSocket-Key` header missing';
-  return undefined;
+export interface RunningListener {
+  readonly host: string;
+  readonly port: number;
+  readonly policy: ListenerPolicy;
+  /** Frees the port and drops every connection without a Close handshake (§3.13). */
+  stop(): Promise<void>;
 }
 
 function writeRaw(socket: Duplex, status: number, text: string, body: string): void {
@@ -88,36 +41,34 @@ function respond(res: http.ServerResponse, status: number, body: string): void {
   res.end(body);
 }
 
-export async function startListener(engine: Engine, config: ListenerConfig, defaultPort: number): Promise<ListenerRuntime> {
-  const host = config.host ?? '127.0.0.1';
-  const handshakeMs = config.handshake_timeout_ms ?? 10000;
-  const workerWss = new WebSocketServer({ noServer: true, perMessageDeflate: false, maxPayload: MAX_FRAME });
-  // §8 item 37: the reader side of a channel is never read, so no automatic pong there.
+export async function startListener(services: ListenerServices, config: ListenerConfig & { host: string; port: number }): Promise<RunningListener> {
+  const handshakeMs = config.handshake_timeout_ms ?? DEFAULT_HANDSHAKE_TIMEOUT_MS;
+  const policy = listenerPolicy(config);
+  // WebSocket pings on `/` and `/otel` are answered by the engine, one pending pong at a time
+  // (sockets.ts answerPings); channel sockets never answer them (§4.3, §8 item 37).
+  const workerWss = new WebSocketServer({ noServer: true, perMessageDeflate: false, maxPayload: MAX_FRAME, autoPong: false });
   const channelWss = new WebSocketServer({ noServer: true, perMessageDeflate: false, maxPayload: MAX_FRAME, autoPong: false });
-
   const server = http.createServer();
-  const runtime: ListenerRuntime = {
-    config,
-    exposeFilters: compileExposeFilters(config.rbac?.expose_functions),
-    server,
-    host,
-    port: 0,
-    sockets: new Set(),
+  /** Every accepted TCP socket (HTTP or upgraded), so stop() can drop them all. */
+  const sockets = new Set<Duplex>();
+  const handshakeTimers = new Map<Duplex, NodeJS.Timeout>();
+  const headersDone = (socket: Duplex): void => {
+    clearTimeout(handshakeTimers.get(socket));
+    handshakeTimers.delete(socket);
   };
 
   // §1.1: every TCP connection must finish its request headers within the handshake timeout.
   server.on('connection', (socket) => {
-    runtime.sockets.add(socket);
-    socket.on('close', () => runtime.sockets.delete(socket));
-    const timer = setTimeout(() => socket.destroy(), handshakeMs);
-    timer.unref();
-    (socket as unknown as { __iiiHandshake?: NodeJS.Timeout }).__iiiHandshake = timer;
-    socket.on('close', () => clearTimeout(timer));
+    sockets.add(socket);
+    handshakeTimers.set(
+      socket,
+      setTimeout(() => socket.destroy(), handshakeMs),
+    );
+    socket.on('close', () => {
+      sockets.delete(socket);
+      headersDone(socket);
+    });
   });
-  const headersDone = (socket: Duplex): void => {
-    const t = (socket as unknown as { __iiiHandshake?: NodeJS.Timeout }).__iiiHandshake;
-    if (t) clearTimeout(t);
-  };
 
   // Plain HTTP requests (no Upgrade header).
   server.on('request', (req: http.IncomingMessage, res: http.ServerResponse) => {
@@ -140,44 +91,46 @@ export async function startListener(engine: Engine, config: ListenerConfig, defa
     const route = matchRoute(pathname);
     if (!route) return writeRaw(socket, 404, 'Not Found', '');
     if (req.method !== 'GET') return writeRaw(socket, 405, 'Method Not Allowed', '');
-    if (engine.isClosed) return socket.destroy();
+    if (services.isClosed) return socket.destroy();
     if (route.kind === 'channel') {
       const q = parseChannelQuery(query);
       if (typeof q === 'string') return writeRaw(socket, 400, 'Bad Request', q);
       const bad = checkUpgradeHeaders(req);
       if (bad) return writeRaw(socket, 400, 'Bad Request', bad);
-      const ch = engine.channels.lookup(route.id, q.key);
+      const ch = services.lookupChannel(route.id, q.key);
       if (!ch) return writeRaw(socket, 404, 'Not Found', 'Channel not found');
-      channelWss.handleUpgrade(req, socket, head, (ws) => engine.channels.attach(ch, ws, q.dir));
+      channelWss.handleUpgrade(req, socket, head, (ws) => services.attachChannel(ch, ws, q.dir));
       return;
     }
     const bad = checkUpgradeHeaders(req);
     if (bad) return writeRaw(socket, 400, 'Bad Request', bad);
     workerWss.handleUpgrade(req, socket, head, (ws) => {
       ws.on('error', () => undefined);
-      if (route.kind === 'worker') void engine.acceptWorker(ws, req, runtime);
-      else void engine.acceptOtel(ws, req, runtime);
+      if (route.kind === 'worker') services.acceptWorker(ws, req, policy);
+      else services.acceptOtel(ws, req, policy);
     });
   });
 
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
-    server.listen(config.port ?? defaultPort, host, () => {
+    server.listen(config.port, config.host, () => {
       server.off('error', reject);
       resolve();
     });
   });
   const addr = server.address();
-  runtime.port = typeof addr === 'object' && addr ? addr.port : 0;
-  return runtime;
-}
-
-/** Frees the port; every connection is dropped without a Close handshake (§3.13). */
-export function stopListener(l: ListenerRuntime): Promise<void> {
-  return new Promise((resolve) => {
-    l.server.close(() => resolve());
-    l.server.closeAllConnections();
-    for (const s of l.sockets) s.destroy();
-    l.sockets.clear();
-  });
+  return {
+    host: config.host,
+    port: typeof addr === 'object' && addr ? addr.port : 0,
+    policy,
+    stop: () =>
+      new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeAllConnections();
+        for (const s of sockets) s.destroy();
+        sockets.clear();
+        for (const t of handshakeTimers.values()) clearTimeout(t);
+        handshakeTimers.clear();
+      }),
+  };
 }

@@ -1,18 +1,13 @@
-// RBAC sessions, auth input and the function-access decision (protocol.md §1.3, §3.15).
-import type { IncomingMessage } from 'node:http';
+// RBAC sessions and the function-access decision (protocol.md §1.3 session defaults, §3.15).
+// How a session is obtained (the auth call) is auth.ts.
+import { isObj } from './frames.js';
 import { DEFAULT_NS } from './namespaces.js';
-
-export interface RbacConfig {
-  auth_function_id?: string;
-  on_function_registration_function_id?: string;
-  on_trigger_registration_function_id?: string;
-  on_trigger_type_registration_function_id?: string;
-  expose_functions?: Array<string | { match?: string; metadata?: Record<string, unknown>; namespace?: string }>;
-}
+import type { ListenerConfig, RbacConfig } from './options.js';
 
 /** The per-connection session produced by auth (§1.3 AuthResult with defaults applied). */
 export interface Session {
-  namespaces: Record<string, string[]>;
+  /** Grants per namespace; a Map, so a namespace called `constructor` is just a name. */
+  namespaces: Map<string, string[]>;
   allowed_functions: string[];
   forbidden_functions: string[];
   allowed_trigger_types: string[] | undefined;
@@ -25,7 +20,7 @@ export interface Session {
 /** Session used when the listener has no auth function (§1.3). */
 export function permissiveSession(): Session {
   return {
-    namespaces: {},
+    namespaces: new Map(),
     allowed_functions: [],
     forbidden_functions: [],
     allowed_trigger_types: undefined,
@@ -34,49 +29,6 @@ export function permissiveSession(): Session {
     context: {},
     function_registration_prefix: undefined,
   };
-}
-
-function isObj(v: unknown): v is Record<string, unknown> {
-  return typeof v === 'object' && v !== null && !Array.isArray(v);
-}
-
-function strList(v: unknown, field: string): string[] {
-  if (!Array.isArray(v) || v.some((x) => typeof x !== 'string')) {
-    throw new Error(`invalid type for \`${field}\`: expected a sequence of strings`);
-  }
-  return v as string[];
-}
-
-/**
- * Decodes an auth function result into a session (§1.3). Throws with a decode-error text when
- * the result does not decode; unknown keys are ignored; `null` fields count as absent.
- */
-export function decodeAuthResult(result: unknown): Session {
-  if (!isObj(result)) throw new Error('invalid type: expected struct AuthResult');
-  const s = permissiveSession();
-  s.allow_trigger_type_registration = false; // AuthResult default (§1.3 table)
-  const get = (k: string): unknown => (result[k] === null ? undefined : result[k]);
-  const ns = get('namespaces');
-  if (ns !== undefined) {
-    if (!isObj(ns)) throw new Error('invalid type for `namespaces`: expected a map');
-    for (const [k, v] of Object.entries(ns)) s.namespaces[k] = strList(v, `namespaces.${k}`);
-  }
-  if (get('allowed_functions') !== undefined) s.allowed_functions = strList(result.allowed_functions, 'allowed_functions');
-  if (get('forbidden_functions') !== undefined) s.forbidden_functions = strList(result.forbidden_functions, 'forbidden_functions');
-  if (get('allowed_trigger_types') !== undefined) s.allowed_trigger_types = strList(result.allowed_trigger_types, 'allowed_trigger_types');
-  for (const k of ['allow_trigger_type_registration', 'allow_function_registration'] as const) {
-    const v = get(k);
-    if (v === undefined) continue;
-    if (typeof v !== 'boolean') throw new Error(`invalid type for \`${k}\`: expected a boolean`);
-    s[k] = v;
-  }
-  if (get('context') !== undefined) s.context = result.context;
-  const prefix = get('function_registration_prefix');
-  if (prefix !== undefined) {
-    if (typeof prefix !== 'string') throw new Error('invalid type for `function_registration_prefix`: expected a string');
-    s.function_registration_prefix = prefix;
-  }
-  return s;
 }
 
 /** Glob with `*` = any run of characters (including `::` and empty), anchored (§3.15). */
@@ -119,7 +71,7 @@ function jsonEqual(a: unknown, b: unknown): boolean {
   const bo = b as Record<string, unknown>;
   const ak = Object.keys(ao);
   if (ak.length !== Object.keys(bo).length) return false;
-  return ak.every((k) => k in bo && jsonEqual(ao[k], bo[k]));
+  return ak.every((k) => Object.hasOwn(bo, k) && jsonEqual(ao[k], bo[k]));
 }
 
 interface ExposeFilter {
@@ -128,7 +80,18 @@ interface ExposeFilter {
   metadata: Record<string, unknown> | undefined;
 }
 
-export function compileExposeFilters(list: RbacConfig['expose_functions']): ExposeFilter[] {
+/** What the RBAC decision and the middleware rule need to know about a listener. */
+export interface ListenerPolicy {
+  rbac: RbacConfig | undefined;
+  middlewareFunctionId: string | undefined;
+  exposeFilters: ExposeFilter[];
+}
+
+export function listenerPolicy(config: ListenerConfig): ListenerPolicy {
+  return { rbac: config.rbac, middlewareFunctionId: config.middleware_function_id, exposeFilters: compileExposeFilters(config.rbac?.expose_functions) };
+}
+
+function compileExposeFilters(list: RbacConfig['expose_functions']): ExposeFilter[] {
   const out: ExposeFilter[] = [];
   for (const f of list ?? []) {
     if (typeof f === 'string') {
@@ -144,7 +107,7 @@ export function compileExposeFilters(list: RbacConfig['expose_functions']): Expo
 function metadataMatches(filter: Record<string, unknown>, metadata: unknown): boolean {
   if (!isObj(metadata)) return false;
   return Object.entries(filter).every(([k, want]) => {
-    const have = metadata[k];
+    const have = Object.hasOwn(metadata, k) ? metadata[k] : undefined;
     if (typeof want === 'string') {
       const glob = parseMatchExpr(want);
       if (glob !== undefined) return typeof have === 'string' && globMatch(glob, have);
@@ -173,21 +136,14 @@ export type Decision = { allowed: true } | { allowed: false; forbiddenExplicitly
  * §3.15 decision for function `id` in namespace `ns`, in order 1–5. `metadataOf` returns the
  * metadata of the function registered as `(ns, id)` (undefined when missing).
  */
-export function decide(
-  session: Session,
-  rbac: RbacConfig | undefined,
-  filters: ExposeFilter[],
-  id: string,
-  ns: string,
-  metadataOf: () => unknown,
-): Decision {
+export function decide(session: Session, policy: ListenerPolicy, id: string, ns: string, metadataOf: () => unknown): Decision {
   if (session.forbidden_functions.includes(id)) return { allowed: false, forbiddenExplicitly: true };
-  const grants = session.namespaces[ns];
+  const grants = session.namespaces.get(ns);
   if (grants && grants.some((g) => grantCovers(g, id))) return { allowed: true };
   if (ns === DEFAULT_NS && session.allowed_functions.includes(id)) return { allowed: true };
   if (INFRASTRUCTURE_IDS.has(id)) return { allowed: true };
-  if (!rbac) return { allowed: true };
-  for (const f of filters) {
+  if (!policy.rbac) return { allowed: true };
+  for (const f of policy.exposeFilters) {
     if (f.namespace !== ns) continue;
     if (f.glob === undefined && f.metadata === undefined) continue;
     if (f.glob !== undefined && !globMatch(f.glob, id)) continue;
@@ -205,43 +161,4 @@ export function forbiddenMessage(id: string, explicit: boolean): string {
   return explicit
     ? `function '${id}' not allowed (remove from rbac.forbidden_functions)`
     : `function '${id}' not allowed (add to rbac.expose_functions)`;
-}
-
-function isVisibleAscii(v: string): boolean {
-  for (let i = 0; i < v.length; i++) {
-    const c = v.charCodeAt(i);
-    if (c !== 0x09 && (c < 0x20 || c > 0x7e)) return false;
-  }
-  return true;
-}
-
-/**
- * §1.3 auth input: every upgrade header (lower-case names, last value wins, values that are not
- * visible ASCII dropped); query split on `&` and the first `=`, not URL-decoded, repeated keys
- * accumulate, empty names skipped; the peer IP.
- */
-export function buildAuthInput(req: IncomingMessage): { headers: Record<string, string>; query_params: Record<string, string[]>; ip_address: string } {
-  const headers: Record<string, string> = {};
-  const raw = req.rawHeaders;
-  for (let i = 0; i + 1 < raw.length; i += 2) {
-    const name = (raw[i] ?? '').toLowerCase();
-    const value = raw[i + 1] ?? '';
-    if (!isVisibleAscii(value)) continue;
-    headers[name] = value;
-  }
-  const query_params: Record<string, string[]> = {};
-  const url = req.url ?? '/';
-  const q = url.indexOf('?');
-  if (q >= 0) {
-    for (const part of url.slice(q + 1).split('&')) {
-      const eq = part.indexOf('=');
-      const k = eq < 0 ? part : part.slice(0, eq);
-      const v = eq < 0 ? '' : part.slice(eq + 1);
-      if (k === '') continue;
-      (query_params[k] ??= []).push(v);
-    }
-  }
-  let ip = req.socket.remoteAddress ?? '';
-  if (ip.startsWith('::ffff:')) ip = ip.slice(7);
-  return { headers, query_params, ip_address: ip };
 }

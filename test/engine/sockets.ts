@@ -1,4 +1,5 @@
-// Close-frame bookkeeping on top of `ws` (protocol.md §2.1, §4.3, §8 items 35, 40).
+// Socket-level bookkeeping on top of `ws`: who closed a socket (protocol.md §2.1, §4.3, §8 items
+// 35, 40) and WebSocket-level pings (§3.10).
 import type { WebSocket } from 'ws';
 
 /** 16 MiB per frame (tungstenite default, §2.1). `ws` has one limit for frames and messages. */
@@ -32,4 +33,29 @@ export function trackClose(ws: WebSocket, onPeerClose: () => void): (code?: numb
     engineClosing = true;
     if (ws.readyState === ws.OPEN) originalClose(code);
   };
+}
+
+/**
+ * Answers WebSocket Ping frames with Pong (§3.10) without `ws`'s automatic pong (the server is
+ * created with `autoPong: false`): a peer that pings without reading would otherwise make the
+ * engine buffer one pong per ping forever. Like tungstenite, at most one pong is pending: while
+ * one is being written, a newer ping replaces the one waiting.
+ */
+export function answerPings(ws: WebSocket): void {
+  let writing = false;
+  let next: Buffer | undefined;
+  const pong = (data: Buffer): void => {
+    writing = true;
+    ws.pong(data, false, () => {
+      writing = false;
+      const queued = next;
+      next = undefined;
+      if (queued !== undefined && ws.readyState === ws.OPEN) pong(queued);
+    });
+  };
+  ws.on('ping', (data: Buffer) => {
+    if (ws.readyState !== ws.OPEN) return;
+    if (writing) next = data;
+    else pong(data);
+  });
 }

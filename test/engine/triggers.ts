@@ -1,8 +1,13 @@
 // Trigger types, bindings, provider resolution, parking and re-delivery (protocol.md §3.7,
-// §8 items 18, 19, 27–29).
+// §8 items 18, 19, 27–29). The registry decides what providers are told; the frames go out
+// through the `Deliver` its caller passes, which sends them on behalf of whoever caused them
+// (so a provider that stops reading slows that party down, §8 item 22).
 import type { ErrorBody } from './frames.js';
 import type { WorkerConnection } from './connection.js';
 import { DEFAULT_NS, nsKey } from './namespaces.js';
+
+/** Sends one engine → provider frame. */
+export type Deliver = (provider: WorkerConnection, frame: Record<string, unknown>) => void;
 
 /** An engine-side provider (`http`, `engine::functions-available`, …). */
 export interface InProcessProvider {
@@ -60,7 +65,7 @@ export class TriggerRegistry {
   }
 
   /** Engine → provider `registertrigger` (§2.3; `config` always sent, §8 item 19). */
-  private sendToProvider(b: Binding, t: TriggerTypeEntry): void {
+  private sendToProvider(b: Binding, t: TriggerTypeEntry, deliver: Deliver): void {
     const frame: Record<string, unknown> = {
       type: 'registertrigger',
       id: b.id,
@@ -72,20 +77,20 @@ export class TriggerRegistry {
     const target = b.namespace ?? DEFAULT_NS;
     if (target !== DEFAULT_NS) frame.namespace = target;
     if (t.namespace !== DEFAULT_NS) frame.trigger_namespace = t.namespace;
-    t.conn?.send(frame);
+    if (t.conn) deliver(t.conn, frame);
   }
 
-  private tellRemoved(b: Binding): void {
+  private tellRemoved(b: Binding, deliver: Deliver): void {
     if (b.resolvedKey === undefined) return;
     const t = this.types.get(b.resolvedKey);
-    if (t?.conn && t.conn.open && !t.conn.tearingDown) t.conn.send({ type: 'unregistertrigger', id: b.id, trigger_type: b.trigger_type });
+    if (t?.conn && t.conn.open && !t.conn.tearingDown) deliver(t.conn, { type: 'unregistertrigger', id: b.id, trigger_type: b.trigger_type });
   }
 
   /**
    * Places a binding: live on its provider, or parked. Returns an in-process rejection reason
    * (the caller reports it as `trigger_registration_failed`); nothing changes in that case.
    */
-  place(b: Binding): string | undefined {
+  place(b: Binding, deliver: Deliver): string | undefined {
     const t = this.resolve(b);
     if (!t || (t.conn && (!t.conn.open || t.conn.tearingDown))) {
       // Parked; an existing live record with this id stays (§8 item 18).
@@ -97,7 +102,7 @@ export class TriggerRegistry {
       const reason = t.inProcess.accept(b);
       if (reason !== undefined) return reason;
     } else {
-      this.sendToProvider(b, t);
+      this.sendToProvider(b, t, deliver);
     }
     b.resolvedKey = this.keyOf(t);
     this.live.set(b.id, b);
@@ -106,11 +111,11 @@ export class TriggerRegistry {
   }
 
   /** `unregistertrigger {id}` from any connection: ownership is not checked (§3.7). */
-  unbind(id: string): boolean {
+  unbind(id: string, deliver: Deliver): boolean {
     let removed = false;
     const b = this.live.get(id);
     if (b) {
-      this.tellRemoved(b);
+      this.tellRemoved(b, deliver);
       this.live.delete(id);
       removed = true;
     }
@@ -119,31 +124,31 @@ export class TriggerRegistry {
   }
 
   /** `registertriggertype`: replace the provider for the key, then (re)deliver (§3.7, §8 item 27). */
-  registerType(t: TriggerTypeEntry): void {
+  registerType(t: TriggerTypeEntry, deliver: Deliver): void {
     const key = this.keyOf(t);
     this.types.set(key, t);
     for (const b of [...this.live.values()]) {
       if (b.resolvedKey === key) {
         if (t.inProcess) continue;
-        this.sendToProvider(b, t);
+        this.sendToProvider(b, t, deliver);
       }
     }
     for (const b of [...this.parked.values()]) {
       const r = this.resolve(b);
-      if (r && this.keyOf(r) === key) this.place(b);
+      if (r && this.keyOf(r) === key) this.place(b, deliver);
     }
     if (t.namespace !== DEFAULT_NS) {
       const fallbackKey = nsKey(DEFAULT_NS, t.id);
       for (const b of [...this.live.values()]) {
         if (b.resolvedKey !== fallbackKey || b.trigger_namespace !== undefined || this.home(b) !== t.namespace) continue;
-        this.tellRemoved(b);
-        this.place(b);
+        this.tellRemoved(b, deliver);
+        this.place(b, deliver);
       }
     }
   }
 
   /** Provider ack (§3.7 "Provider answer", §8 items 28–29). Returns the error to forward. */
-  handleAck(conn: WorkerConnection, id: string, error: ErrorBody | undefined): { binding: Binding; error: ErrorBody } | undefined {
+  handleAck(conn: WorkerConnection, id: string, error: ErrorBody | undefined, deliver: Deliver): { binding: Binding; error: ErrorBody } | undefined {
     const b = this.live.get(id);
     if (!b || b.resolvedKey === undefined) return undefined;
     const t = this.types.get(b.resolvedKey);
@@ -154,15 +159,15 @@ export class TriggerRegistry {
     this.parked.set(id, b);
     // If another provider took over meanwhile, re-deliver there at once (§8 item 28).
     const now = this.resolve(b);
-    if (now && now.conn !== conn) this.place(b);
+    if (now && now.conn !== conn) this.place(b, deliver);
     return { binding: b, error };
   }
 
   /** §3.13 step 4 for a departing connection. */
-  removeConnection(conn: WorkerConnection): void {
+  removeConnection(conn: WorkerConnection, deliver: Deliver): void {
     for (const b of [...this.live.values()]) {
       if (b.originator !== conn) continue;
-      this.tellRemoved(b);
+      this.tellRemoved(b, deliver);
       this.live.delete(b.id);
     }
     for (const b of [...this.parked.values()]) if (b.originator === conn) this.parked.delete(b.id);
@@ -178,7 +183,7 @@ export class TriggerRegistry {
       if (b.resolvedKey === undefined || !gone.has(b.resolvedKey)) continue;
       this.live.delete(b.id);
       b.resolvedKey = undefined;
-      this.place(b);
+      this.place(b, deliver);
     }
   }
 

@@ -37,13 +37,13 @@ function externalAs(ext: ExternalEngine, options: EngineOptions): RunningEngine 
   if (unsupported.length > 0) {
     throw new Error(`engine({ ${unsupported.join(', ')} }) needs the reference engine; skip the test with referenceOnly() against an external one`);
   }
-  const trusted = { url: ext.url, port: ext.port, host: new URL(ext.url).hostname };
+  const trusted = { url: ext.url, port: ext.port, host: new URL(ext.url).hostname, rbac: false };
   const listeners = (options.listeners ?? [{ port: 0 }]).map(({ port: _port, host: _host, ...l }) => {
     if (!l.rbac && !l.middleware_function_id) return trusted;
     if (isDeepStrictEqual(l, HOOKS_LISTENER)) {
       if (!ext.hooksUrl) throw new Error('III_TEST_ENGINE_HOOKS_URL is not set; skip first (externalHooksUrl())');
       const u = new URL(ext.hooksUrl);
-      return { url: ext.hooksUrl, port: Number(u.port), host: u.hostname };
+      return { url: ext.hooksUrl, port: Number(u.port), host: u.hostname, rbac: true };
     }
     const hooks = l.rbac?.on_function_registration_function_id ?? l.rbac?.on_trigger_registration_function_id ?? l.rbac?.on_trigger_type_registration_function_id;
     if (l.rbac?.auth_function_id !== AUTH_FUNCTION_ID || l.middleware_function_id || hooks) {
@@ -51,10 +51,18 @@ function externalAs(ext: ExternalEngine, options: EngineOptions): RunningEngine 
     }
     if (!ext.rbacUrl) throw new Error('III_TEST_ENGINE_RBAC_URL is not set; skip RBAC tests first (externalRbacUrl())');
     const u = new URL(ext.rbacUrl);
-    return { url: ext.rbacUrl, port: Number(u.port), host: u.hostname };
+    return { url: ext.rbacUrl, port: Number(u.port), host: u.hostname, rbac: true };
   });
   // Nothing to close: the engine is not ours.
-  return { url: listeners[0]!.url, port: listeners[0]!.port, listeners, close: async () => undefined };
+  const close = async (): Promise<void> => undefined;
+  return {
+    url: listeners[0]!.url,
+    port: listeners[0]!.port,
+    rbacUrl: listeners.find((l) => l.rbac)?.url,
+    listeners,
+    close,
+    [Symbol.asyncDispose]: close,
+  };
 }
 
 /** A worker with test-friendly defaults: fast reconnects, quiet logs. */

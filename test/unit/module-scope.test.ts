@@ -26,6 +26,34 @@ describe('module scope', () => {
     }
   });
 
+  it('importing iii-isomorphic/testing (test/engine/index.ts) opens nothing, arms no timer, draws no random number', async () => {
+    const spies = [
+      vi.spyOn(globalThis, 'setTimeout'),
+      vi.spyOn(globalThis, 'setInterval'),
+      vi.spyOn(globalThis, 'setImmediate'),
+      vi.spyOn(Math, 'random'),
+      vi.spyOn(globalThis.crypto, 'getRandomValues'),
+      vi.spyOn(globalThis.crypto, 'randomUUID'),
+    ];
+    // Servers, sockets and timers it could have opened (the runner's own file reads come and go).
+    const handles = (): Record<string, number> => {
+      const count: Record<string, number> = {};
+      for (const r of process.getActiveResourcesInfo()) if (/TCP|Timeout|Immediate|UDP|Pipe/.test(r)) count[r] = (count[r] ?? 0) + 1;
+      return count;
+    };
+    const before = handles();
+    try {
+      const testing = await import('../../test/engine/index.js');
+      expect(typeof testing.startEngine).toBe('function');
+      for (const spy of spies) expect(spy).not.toHaveBeenCalled();
+      const after = handles();
+      const added = Object.keys(after).filter((k) => after[k]! > (before[k] ?? 0));
+      expect(added, `opened by the import: ${JSON.stringify({ before, after })}`).toEqual([]);
+    } finally {
+      for (const spy of spies) spy.mockRestore();
+    }
+  });
+
   it('src/ imports no runtime-specific module and uses no Node global', () => {
     const root = join(__dirname, '../../src');
     const files: string[] = [];

@@ -250,4 +250,25 @@ describe('malformed frames are dropped silently (§2.1, §3.14)', () => {
       expect(f.error?.code).toBe('function_not_found');
     }
   });
+
+  // serde_json's default recursion limit (128 levels, the frame's own object included) [inferred].
+  it('delivers data nested to depth 127 (the frame object included) and drops depth 128', async () => {
+    const { w, target } = await setup();
+    const nest = (levels: number): string => '['.repeat(levels) + '"leaf"' + ']'.repeat(levels);
+    const id = randomUUID();
+    w.send(`{"type":"invokefunction","invocation_id":"${id}","function_id":"mal::fn","data":${nest(126)}}`);
+    const inv = await target.nextInvoke('mal::fn');
+    expect(JSON.stringify(inv.data)).toBe(nest(126));
+    await dropped(w, `{"type":"invokefunction","invocation_id":"${randomUUID()}","function_id":"mal::fn","data":${nest(127)}}`, target);
+    await dropped(w, `{"type":"invokefunction","function_id":"mal::fn","data":{"a":"x","b":${nest(127)}}}`, target);
+  });
+
+  it('counts brackets inside strings (escaped quotes included) as text, not nesting', async () => {
+    const { w, target } = await setup();
+    // In the frame's text: a backslash and a quote, both escaped, then 1000 brackets.
+    const s = `\\"${'['.repeat(500)}"${'{'.repeat(500)}`;
+    w.send(JSON.stringify({ type: 'invokefunction', function_id: 'mal::fn', action: { type: 'void' }, data: { s } }));
+    const inv = await target.nextInvoke('mal::fn');
+    expect(inv.data.s).toBe(s);
+  });
 });
