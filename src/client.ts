@@ -87,7 +87,6 @@ export class III {
     const calls = (this.#calls = new Calls({ platform, options: o, link, diag }));
     const routes = (this.#routes = new Routes({ options: o, conn, handshake, calls, serving, bindings: new Bindings(parts), registration: parts }));
     conn.start({
-      onOpen: () => handshake.open(link.submit),
       onFrame: (data) => routes.onFrame(data),
       onSocketLost: (error) => routes.onSocketLost(error),
       onState: (change) => routes.onState(change),

@@ -62,8 +62,12 @@ export class Routes {
 
   readonly #routes: FrameRoutes = {
     workerregistered: (frame) => {
-      const workerId = this.#p.handshake.registered(frame);
-      this.#p.conn.markRegistered();
+      const { handshake, conn } = this.#p;
+      // The opening sequence goes out now, not at open (handshake.ts says why), ahead of the
+      // calls that markRegistered() flushes.
+      handshake.open((kind, text) => conn.submit(kind, text));
+      const workerId = handshake.registered(frame);
+      conn.markRegistered();
       this.#events.emit('connected', { workerId });
     },
     invocationresult: (frame) => {
@@ -80,7 +84,11 @@ export class Routes {
       if (frame.error) onTriggerRefused(this.#p.registration, frame, frame.error);
     },
     error: (frame) => this.#onAuthError(frame.error.code, frame.error.message),
-    pong: () => {}, // Its arrival already moved the idle deadline.
+    // A heartbeat's pong needs nothing: its arrival already moved the idle deadline.
+    pong: () => {
+      const { handshake } = this.#p;
+      if (handshake.pong() && handshake.settled) this.#p.conn.accept();
+    },
   };
 
   /** A socket that had opened is gone (`OUTCOMES.closed`): the calls written on it cannot be answered. */
@@ -147,7 +155,7 @@ export class Routes {
 
   /** The announce's answer: accepted, or refused (`OUTCOMES.announceRefused`). */
   #onAnswer(refusal: IIIInvocationError | undefined): void {
-    if (!refusal) return this.#p.conn.accept();
+    if (!refusal) return this.#p.handshake.settled ? this.#p.conn.accept() : undefined;
     this.#diag.error(refusal.message);
     this.#events.emit('error', refusal);
     this.#p.conn.refuse(refusal);

@@ -1,14 +1,14 @@
 /**
  * A worker connection's life, as one state machine whose phases follow the handshake (§2.4,
- * §3.1): `dialing` (transport created) → `opening` (socket open, opening sequence written) →
- * `registered` (`workerregistered`: queued calls flush) → `accepted` (announce answered:
- * `ready()` resolves); from any of them `waiting` (to retry, with backoff), `failed` (for
+ * §3.1): `dialing` (transport created) → `opening` (socket open, waiting for the engine's
+ * `workerregistered`) → `registered` (opening sequence written, queued calls flushed) →
+ * `accepted` (announce answered and the sequence's ping ponged: `ready()` resolves); from any of them `waiting` (to retry, with backoff), `failed` (for
  * good) or `closed` (shutdown). Each phase owns what lives as long as it does: socket, handshake
  * deadline, liveness (liveness.ts), retry timer. `#enter` is the only way to change phase; it
  * disposes of what the new phase does not carry over, settles `ready()` waiters and reports
  * state changes (PRACTICES.md 6). One dial at a time. What a phase does with an outbound frame
  * is send-policy.ts; what each close or timeout means is outcomes.ts; what the frames say is
- * the client's (the opening sequence of handshake.ts runs from `onOpen`).
+ * the client's (the opening sequence of handshake.ts runs on `workerregistered`, routes.ts).
  */
 import type { IIIInvocationError } from '../errors.js';
 import type { IIIConnectionState, StateChange } from '../events.js';
@@ -36,8 +36,6 @@ export interface ConnectionOptions {
 }
 
 export interface ConnectionHandlers {
-  /** The socket is open: write the opening sequence now (§2.4 item 4, handshake.ts). */
-  onOpen(): void;
   onFrame(data: string | Uint8Array): void;
   /** A socket that had opened went away: calls written on it can no longer be answered (§3.13). */
   onSocketLost(error: Error): void;
@@ -217,7 +215,6 @@ export class Connection {
           const p = current();
           if (p?.kind !== 'dialing') return;
           this.#enter({ kind: 'opening', socket, deadline: p.deadline });
-          this.#h?.onOpen();
         },
         frame: (data) => {
           const p = current();

@@ -1,14 +1,28 @@
 /**
  * What the opening sequence of every (re)connect says (§2.4 item 4, §3.1), and what the engine's
  * answers to it mean: `reattach` with the previous identity (§3.11), the announce
- * (`engine::workers::register`, §1.2), then the registrations to replay. `workerregistered` gives
- * the identity the next reattach needs; the announce's answer is the engine's acceptance.
+ * (`engine::workers::register`, §1.2), the registrations to replay, then a `ping` (§3.10).
+ * `workerregistered` gives the identity the next reattach needs; the engine has accepted the
+ * worker once the announce is answered AND the ping's `pong` arrived.
+ *
+ * The sequence is written when `workerregistered` arrives, not when the socket opens: an engine
+ * that refuses the credentials (§1.3) answers with the `error` frame and a Close and drops the
+ * socket without reading it, and data it never read turns that close into a TCP reset that can
+ * destroy the error frame before the client reads it (the real engine does; docs/real-engine.md,
+ * divergence 1). The engine reads nothing before `workerregistered` anyway (§2.4 item 1).
+ *
+ * Why the ping: the real engine answers the announce from a task of its own, so the refusal of a
+ * registration it reads later (`registrationrejected`) can come after that answer. Registrations
+ * and pings are handled in order by the connection's read loop, so the `pong` comes after the
+ * refusal of every registration sent before it (divergence 3): `ready()` can then promise that
+ * every refusal is known.
  */
 import { IIIInvocationError } from '../errors.js';
 import type { Platform } from '../platform.js';
 import type { InvocationResultFrame, OutboundFrame, WorkerRegisteredFrame } from '../protocol/index.js';
 import { encodeFrame } from '../protocol/index.js';
 import { SDK_VERSION } from '../version.js';
+import { PING_FRAME } from './liveness.js';
 import type { SendKind } from './send-policy.js';
 
 /** The worker's announcement (§1.2), sent first in every opening sequence. */
@@ -27,8 +41,10 @@ export class Handshake {
   readonly #o: HandshakeOptions;
   #workerId: string | undefined;
   #reattachToken: string | undefined;
-  /** Invocation id of the current connection's announce; its answer is the engine's acceptance. */
+  /** Invocation id of the current connection's announce, until it is answered. */
   #announceId: string | undefined;
+  /** Whether the opening sequence's `ping` still waits for its `pong`. */
+  #pongDue = false;
 
   constructor(options: HandshakeOptions) {
     this.#o = options;
@@ -40,19 +56,34 @@ export class Handshake {
   }
 
   /**
-   * Writes the opening sequence on the socket that just opened. Calls queued meanwhile are sent
-   * after `workerregistered` (send-policy.ts): a socket that fails its handshake (auth, timeout)
-   * must not take them down with it as CONNECTION_LOST.
+   * Writes the opening sequence, once the engine has sent `workerregistered` (see above) and
+   * before the calls queued meanwhile (send-policy.ts): a socket that fails its handshake (auth,
+   * timeout) must not take them down with it as CONNECTION_LOST. Call it before `registered()`:
+   * the reattach names the previous identity.
    */
   open(submit: (kind: SendKind, text: string) => unknown): void {
     const send = (kind: SendKind, frame: OutboundFrame) => submit(kind, encodeFrame(frame));
     this.#announceId = this.#o.platform.randomUUID();
+    this.#pongDue = true;
     if (this.#workerId && this.#reattachToken) {
       // Retires a half-open previous connection so our own stale leases don't conflict (§3.11).
       send('handshake', { type: 'reattach', previous_worker_id: this.#workerId, reattach_token: this.#reattachToken });
     }
     send('handshake', this.#announce(this.#announceId));
     for (const frame of this.#o.replay()) send('register', frame);
+    submit('handshake', PING_FRAME);
+  }
+
+  /** Whether the opening sequence is complete: the announce answered and the ping's `pong` in. */
+  get settled(): boolean {
+    return this.#announceId === undefined && !this.#pongDue;
+  }
+
+  /** A `pong`: true when it is the opening sequence's own (heartbeat pongs come later). */
+  pong(): boolean {
+    const ours = this.#pongDue;
+    this.#pongDue = false;
+    return ours;
   }
 
   /** `workerregistered` (§3.1): remember who we are, for the next reattach. */

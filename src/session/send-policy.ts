@@ -38,8 +38,8 @@ const STOPPED: Row = { handshake: 'drop', register: 'refuse', call: 'refuse', re
 export const SEND_POLICY: Readonly<Record<PhaseKind, Row>> = {
   idle: OFFLINE,
   dialing: OFFLINE,
-  // The socket is open and the opening sequence is being written; the engine reads what follows
-  // it only after `workerregistered` (§2.4 item 1), and calls wait until then.
+  // The socket is open; the opening sequence is written when `workerregistered` arrives
+  // (handshake.ts), and calls wait until it has been.
   opening: { handshake: 'send', register: 'send', call: 'queue', reply: 'send' },
   registered: LIVE,
   accepted: LIVE,

@@ -83,6 +83,8 @@ export async function runFuzz(options: { frames: number; seed?: number; log?: (l
       } catch {
         return;
       }
+      // The opening sequence ends with a ping that ready() waits for (§3.10).
+      if (f.type === 'ping') return void socket.send('{"type":"pong"}');
       if (f.type !== 'invokefunction' || typeof f.invocation_id !== 'string') return;
       if (f.function_id === 'engine::workers::register') {
         socket.send(JSON.stringify({ type: 'invocationresult', invocation_id: f.invocation_id, function_id: f.function_id, result: { success: true } }));

@@ -28,7 +28,12 @@ async function rawServer(onConnection: (socket: WsSocket) => void): Promise<{ ur
 }
 
 /** Answers the worker's announce like the engine does (§1.2); true when `message` was it. */
+/** What every engine does with the opening sequence: answer the announce and the ping (§3.10). */
 function acceptAnnounce(socket: WsSocket, message: unknown): boolean {
+  if (String(message) === '{"type":"ping"}') {
+    socket.send('{"type":"pong"}');
+    return true;
+  }
   const f = JSON.parse(String(message)) as Record<string, unknown>;
   if (f.type !== 'invokefunction' || f.function_id !== 'engine::workers::register' || typeof f.invocation_id !== 'string') return false;
   socket.send(JSON.stringify({ type: 'invocationresult', invocation_id: f.invocation_id, function_id: f.function_id, result: { success: true } }));
@@ -126,10 +131,12 @@ describe('heartbeat', () => {
       connections++;
       const n = connections;
       socket.send(JSON.stringify({ type: 'workerregistered', worker_id: `00000000-0000-4000-8000-00000000000${n}`, reattach_token: 't' }));
-      // Accepts the announce (so ready() resolves), then never answers the pings.
+      // Accepts the opening sequence (announce and its closing ping, so ready() resolves), then
+      // never answers the heartbeat's pings.
+      let opened = false;
       socket.on('message', (m) => {
-        if (String(m) === '{"type":"ping"}') pings.push(n);
-        else acceptAnnounce(socket, m);
+        if (String(m) === '{"type":"ping"}' && opened) pings.push(n);
+        else if (acceptAnnounce(socket, m) && String(m) === '{"type":"ping"}') opened = true;
       });
     });
     const w = worker(url, { heartbeat: { intervalMs: 50, timeoutMs: 250 } });

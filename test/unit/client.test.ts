@@ -39,6 +39,9 @@ describe('client: opening sequence', () => {
   it('announces the worker with a synchronous engine::workers::register first', () => {
     const { client, last } = setup({ workerDescription: 'd', namespace: 'ns1' });
     last().open();
+    // Nothing before the engine's workerregistered (handshake.ts: a refused socket must hold no unread data).
+    expect(last().sent).toEqual([]);
+    last().register();
     const [announce] = last().frames;
     expect(announce).toEqual({
       type: 'invokefunction',
@@ -66,6 +69,33 @@ describe('client: opening sequence', () => {
     await client.shutdown();
   });
 
+  it("ready() also waits for the pong of the sequence's closing ping, in either order (refusals come before it)", async () => {
+    for (const pongFirst of [false, true]) {
+      const fake = fakePlatform({}, { autoPong: false });
+      const client = new III(fake.platform, 'ws://engine.test:1/', { workerName: 'unit', heartbeat: false });
+      client.registerFunction('dup::f', () => 1);
+      let ready = false;
+      void client.ready().then(() => (ready = true));
+      const t = fake.last();
+      t.open();
+      t.register();
+      expect(types(t)).toEqual(['invoke:engine::workers::register', 'registerfunction', 'ping']);
+      const answer = () => t.receive({ type: 'invocationresult', invocation_id: announceOf(t).invocation_id, function_id: 'engine::workers::register', result: { success: true } });
+      const pong = () => t.receive({ type: 'pong' });
+      if (pongFirst) pong();
+      else answer();
+      // The real engine may refuse a registration after answering the announce (docs/real-engine.md).
+      t.receive({ type: 'registrationrejected', code: 'FUNCTION_NAMESPACE_CONFLICT', namespace: 'default', function_id: 'dup::f', owner_worker_id: 'o' });
+      await flush(5);
+      expect(ready).toBe(false);
+      if (pongFirst) answer();
+      else pong();
+      await flush(5);
+      expect(ready).toBe(true);
+      await client.shutdown();
+    }
+  });
+
   it('on reconnect: reattach, announce, trigger types, functions, triggers, then queued calls and unregisters', async () => {
     const { client, last, clock } = setup({ reconnect: { initialDelayMs: 10, jitter: 0 } });
     client.registerFunction('a::f', () => 1);
@@ -73,7 +103,7 @@ describe('client: opening sequence', () => {
     const trig = client.registerTrigger({ type: 'tt', function_id: 'a::f', config: { k: 1 } });
     const gone = client.registerTrigger({ type: 'tt', function_id: 'a::f' });
     connect(last());
-    expect(types(last())).toEqual(['invoke:engine::workers::register', 'registertriggertype', 'registerfunction', 'registertrigger', 'registertrigger']);
+    expect(types(last())).toEqual(['invoke:engine::workers::register', 'registertriggertype', 'registerfunction', 'registertrigger', 'registertrigger', 'ping']);
     last().drop();
     // While disconnected: a call, an unregister.
     const call = client.trigger({ function_id: 'b::g', payload: { n: 1 } });
@@ -86,12 +116,13 @@ describe('client: opening sequence', () => {
       'registertriggertype',
       'registerfunction',
       'registertrigger',
+      'ping',
       'invoke:b::g',
       'unregistertrigger',
     ]);
     expect(last().frames[0]).toEqual({ type: 'reattach', previous_worker_id: 'w-1', reattach_token: 'tok-1' });
     expect(last().frames[4]).toMatchObject({ id: trig.id, config: { k: 1 } });
-    const inv = last().frames[5]!;
+    const inv = last().frames[6]!;
     last().receive({ type: 'invocationresult', invocation_id: inv.invocation_id, function_id: 'b::g', result: 'ok' });
     await expect(call).resolves.toBe('ok');
     await client.shutdown();
@@ -108,7 +139,7 @@ describe('client: opening sequence', () => {
     expect(await early).toMatchObject({ code: 'ENGINE_UNREACHABLE', message: expect.stringContaining('still connecting') });
     const later = client.trigger({ function_id: 'y', payload: 2 });
     connect(last());
-    expect(types(last())).toEqual(['invoke:engine::workers::register', 'invoke:y']);
+    expect(types(last())).toEqual(['invoke:engine::workers::register', 'ping', 'invoke:y']);
     void later.catch(() => undefined);
     await client.shutdown();
   });
@@ -142,7 +173,7 @@ describe('client: every request settles', () => {
     void client.trigger({ function_id: 'a', action: TriggerAction.Void() });
     void client.trigger({ function_id: 'engine::functions::list', payload: {}, action: TriggerAction.Void() });
     void client.trigger({ function_id: 'b', namespace: 'other', action: TriggerAction.Void() });
-    const ns = last().frames.slice(1).map((f) => f.namespace);
+    const ns = last().frames.slice(2).map((f) => f.namespace); // after the announce and the ping
     expect(ns).toEqual(['orders', 'default', 'other']);
     await expect(client.trigger({ function_id: 'a', namespace: '  ' })).rejects.toMatchObject({ code: 'INVALID_NAMESPACE' });
     await client.shutdown();
@@ -363,7 +394,7 @@ describe('client: inbound frames', () => {
     connect(last());
     // The valibot → JSON Schema converter loads on first use (registration/formats.ts): ready() waits for it.
     await client.ready();
-    expect(last().frames[1]).toMatchObject({ request_format: { type: 'object', properties: { a: { type: 'number' } } } });
+    expect(last().frames.find((f) => f.type === 'registerfunction')).toMatchObject({ request_format: { type: 'object', properties: { a: { type: 'number' } } } });
     last().receive({ type: 'invokefunction', invocation_id: 'ok', function_id: 'v::f', data: { a: 2, _caller_worker_id: 'c' } });
     last().receive({ type: 'invokefunction', invocation_id: 'bad', function_id: 'v::f', data: { a: 'x' } });
     await vi.waitFor(() => expect(last().frames.filter((f) => f.type === 'invocationresult')).toHaveLength(2));
@@ -434,7 +465,7 @@ describe('client: inbound frames', () => {
     const events: unknown[] = [];
     client.on('trigger-failed', (e) => events.push(e));
     connect(last());
-    expect(last().frames.at(-1)).toMatchObject({ type: 'registertrigger', id: trig.id, config: {} });
+    expect(last().frames.at(-2)).toMatchObject({ type: 'registertrigger', id: trig.id, config: {} });
     last().receive({ type: 'triggerregistrationresult', id: trig.id, trigger_type: 'http', function_id: 'f', error: { code: 'trigger_registration_failed', message: 'api_path is required' } });
     // Refusals are recorded as the frame arrives (registration/refusals.ts).
     await vi.waitFor(() => expect(trig.error).toBeDefined());
@@ -461,7 +492,7 @@ describe('client: inbound frames', () => {
     const { client, last } = setup();
     const trig = client.registerTrigger({ trigger_type: 'cron', function_id: 'f', config: {} } as never);
     connect(last());
-    expect(last().frames.at(-1)).toMatchObject({ type: 'registertrigger', id: (trig as { id: string }).id, trigger_type: 'cron' });
+    expect(last().frames.at(-2)).toMatchObject({ type: 'registertrigger', id: (trig as { id: string }).id, trigger_type: 'cron' });
     expect(() => client.registerTrigger({ function_id: 'f' } as never)).toThrow(/trigger type must be a non-empty string/);
     await client.shutdown();
   });

@@ -7,7 +7,8 @@ import { fakePlatform } from './fakes.js';
 function setup(
   overrides: { maxRetries?: number; heartbeat?: false | { intervalMs: number; timeoutMs: number }; onResume?: (cb: () => void) => () => void } = {},
 ) {
-  const fake = fakePlatform(overrides.onResume ? { onResume: overrides.onResume } : {});
+  // No automatic pongs: these tests play a silent engine.
+  const fake = fakePlatform(overrides.onResume ? { onResume: overrides.onResume } : {}, { autoPong: false });
   const states: StateChange[] = [];
   const events: string[] = [];
   const conn = new Connection(
@@ -20,7 +21,6 @@ function setup(
       handshakeTimeoutMs: 10000,
     },
     {
-      onOpen: () => events.push('open'),
       onFrame: (d) => events.push(`frame:${String(d)}`),
       onSocketLost: (e) => events.push(`lost:${e.message}`),
       onState: (c) => states.push(c),
@@ -36,7 +36,9 @@ describe('Connection state machine', () => {
     expect(conn.state).toBe('connecting');
     expect(conn.canSend).toBe(false);
     last().open();
-    expect(events).toEqual(['open']);
+    // Nothing is written on open: the opening sequence waits for workerregistered (handshake.ts).
+    expect(last().sent).toEqual([]);
+    expect(events).toEqual([]);
     expect(conn.canSend).toBe(true);
     expect(conn.state).toBe('connecting');
     conn.markRegistered();
@@ -252,7 +254,7 @@ describe('Connection state machine', () => {
 
   it('onResume skips the backoff wait', () => {
     let resume: (() => void) | undefined;
-    const fake = fakePlatform({ onResume: (cb) => ((resume = cb), () => (resume = undefined)) });
+    const fake = fakePlatform({ onResume: (cb) => ((resume = cb), () => (resume = undefined)) }, { autoPong: false });
     const conn = new Connection(
       {
         url: 'ws://x/',
@@ -262,7 +264,7 @@ describe('Connection state machine', () => {
         heartbeat: false,
         handshakeTimeoutMs: 10000,
       },
-      { onOpen() {}, onFrame() {}, onSocketLost() {}, onState() {} },
+      { onFrame() {}, onSocketLost() {}, onState() {} },
     );
     conn.start();
     fake.last().drop(1006);
@@ -289,7 +291,7 @@ describe('Connection state machine', () => {
         heartbeat: false,
         handshakeTimeoutMs: 10000,
       },
-      { onOpen() {}, onFrame() {}, onSocketLost() {}, onState: (c) => states.push(c) },
+      { onFrame() {}, onSocketLost() {}, onState: (c) => states.push(c) },
     );
     conn.start();
     expect(states.at(-1)?.error?.message).toBe('no WebSocket in this runtime');

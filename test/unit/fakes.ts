@@ -76,9 +76,14 @@ export class FakeTransport implements Transport {
     return this.sent.map((s) => JSON.parse(s) as Record<string, unknown>);
   }
 
+  /** Answer a JSON `ping` with a `pong`, as every engine does (§3.10); off to test silence. */
+  autoPong = true;
+
   send(data: string | Uint8Array): void {
     if (this.closedWith || this.#reportedClose) throw new Error('send on a closed fake socket');
-    this.sent.push(typeof data === 'string' ? data : new TextDecoder().decode(data));
+    const text = typeof data === 'string' ? data : new TextDecoder().decode(data);
+    this.sent.push(text);
+    if (this.autoPong && text === '{"type":"ping"}') this.receive({ type: 'pong' });
   }
 
   close(code?: number, reason?: string): void {
@@ -127,7 +132,8 @@ export interface FakePlatform {
   env: Record<string, string>;
 }
 
-export function fakePlatform(overrides: Partial<Platform> = {}): FakePlatform {
+/** `autoPong: false` for tests of a silent engine (liveness). */
+export function fakePlatform(overrides: Partial<Platform> = {}, { autoPong = true } = {}): FakePlatform {
   const clock = new FakeClock();
   const transports: FakeTransport[] = [];
   const env: Record<string, string> = {};
@@ -138,6 +144,7 @@ export function fakePlatform(overrides: Partial<Platform> = {}): FakePlatform {
     supportsHeaders: true,
     connect: (url, options, handlers) => {
       const t = new FakeTransport(url, options, handlers);
+      t.autoPong = autoPong;
       transports.push(t);
       return t;
     },

@@ -22,7 +22,7 @@ function session() {
       heartbeat: false,
       handshakeTimeoutMs: 10000,
     },
-    { onOpen() {}, onFrame() {}, onSocketLost() {}, onState() {} },
+    { onFrame() {}, onSocketLost() {}, onState() {} },
   );
   conn.start();
   return { ...fake, conn };
@@ -121,7 +121,7 @@ describe('the outcome table names what a close means', () => {
     const errors: string[] = [];
     const conn = new Connection(
       { url: 'ws://x/', platform: fake.platform, transport: fake.platform.connect, reconnect: { ...DEFAULT_RECONNECT }, heartbeat: false, handshakeTimeoutMs: 1000 },
-      { onOpen() {}, onFrame() {}, onSocketLost: (e) => errors.push(e.message), onState() {} },
+      { onFrame() {}, onSocketLost: (e) => errors.push(e.message), onState() {} },
     );
     conn.start();
     fake.last().open();
