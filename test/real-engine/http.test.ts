@@ -114,8 +114,9 @@ describe('HTTP-invoked functions (the engine calls a URL, §3.2)', () => {
     await waitFor(async () => !(await caller.listFunctions()).some((f) => f.function_id === a), 3000, `${a} withdrawn`);
     await owner.shutdown();
     await waitFor(async () => !(await caller.listFunctions()).some((f) => f.function_id === b), 3000, `${b} withdrawn with its worker`);
+    // retryUndelivered: false, else a call to a missing function waits for it until its timeout.
     for (const id of [a, b]) {
-      expect(await caller.trigger({ function_id: id, payload: {} }).catch((e: unknown) => e)).toMatchObject({ code: 'function_not_found' });
+      expect(await caller.trigger({ function_id: id, payload: {}, retryUndelivered: false }).catch((e: unknown) => e)).toMatchObject({ code: 'function_not_found' });
     }
     expect(server.received.map((r) => r.url)).toEqual(['/a']);
   });
@@ -133,7 +134,8 @@ describe('HTTP-invoked functions (the engine calls a URL, §3.2)', () => {
     await registered(owner, allowed);
     expect((await owner.listFunctions()).some((f) => f.function_id === blocked)).toBe(false);
     expect(ref.rejection).toBeUndefined();
-    expect(await owner.trigger({ function_id: blocked, payload: {} }).catch((e: unknown) => e)).toMatchObject({ code: 'function_not_found' });
+    const call = owner.trigger({ function_id: blocked, payload: {}, retryUndelivered: false });
+    expect(await call.catch((e: unknown) => e)).toMatchObject({ code: 'function_not_found' });
   });
 });
 
