@@ -73,9 +73,12 @@ const typecheck = await run(path.join(root, 'node_modules/.bin/tsc'), ['-p', 'ts
 results.push({ runner: 'typecheck (tsc)', passed: typecheck.code === 0 ? 1 : 0, failed: typecheck.code === 0 ? 0 : 1 });
 
 const vitestJson = path.join(tmp, 'vitest-report.json');
+// Against an external engine (III_TEST_ENGINE_URL) some tests skip, and only the verbose reporter
+// prints the reason each gives (the JSON report does not keep it).
+const external = Boolean(process.env.III_TEST_ENGINE_URL?.trim());
 const vitest = await run(path.join(root, 'node_modules/.bin/vitest'), [
   'run',
-  '--reporter=default',
+  `--reporter=${external ? 'verbose' : 'default'}`,
   '--reporter=json',
   `--outputFile.json=${vitestJson}`,
 ]);
