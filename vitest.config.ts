@@ -3,6 +3,11 @@ import { defineConfig } from 'vitest/config';
 
 const here = (path: string): string => fileURLToPath(new URL(path, import.meta.url));
 
+// Against an external engine (III_TEST_ENGINE_URL, test/external-engine.ts) every file shares one
+// engine and its registries: files run one after another, so that two files never hold the same
+// function id or the RBAC listener's one auth function at once.
+const external = Boolean(process.env.III_TEST_ENGINE_URL?.trim());
+
 // Node-side tests: the reference engine's frame-level tests, the SDK core's unit tests
 // (fake transport, fake clock) and the Node SDK against the reference engine on loopback.
 export default defineConfig({
@@ -24,5 +29,6 @@ export default defineConfig({
     testTimeout: 20000,
     hookTimeout: 20000,
     pool: 'forks',
+    fileParallelism: !external,
   },
 });

@@ -10,6 +10,8 @@
  *   DEMO_TOKEN         the browser's token (default demo-token)
  *   III_URL            use this engine (trusted listener) instead of the embedded one;
  *   III_RBAC_URL       ... and this RBAC listener for the page and the edge function
+ *   DEMO_AUTH_FUNCTION_ID  the id that RBAC listener's `rbac.auth_function_id` names, served by
+ *                      the Node worker (default demo::auth, what the embedded engine uses)
  */
 import { randomUUID } from 'node:crypto';
 import { buildDemo, publicDir } from './build.js';
@@ -82,7 +84,7 @@ async function main(): Promise<void> {
   try {
     const built = await buildDemo({ log });
     engine = await bounded('starting the engine', startEngineWithFallback());
-    worker = startNodeWorker({ url: engine.trustedUrl, tokens, log });
+    worker = startNodeWorker({ url: engine.trustedUrl, tokens, log, authFunctionId: process.env.DEMO_AUTH_FUNCTION_ID || undefined });
     await bounded('the Node worker connecting', worker.ready()).catch((error) =>
       log(`[demo] warning: ${(error as Error).message}`),
     );

@@ -32,6 +32,8 @@ export interface DemoTokens {
 export interface NodeWorkerOptions {
   /** The engine's trusted listener. */
   url: string;
+  /** The id the RBAC listener's `rbac.auth_function_id` names. @default AUTH_FUNCTION_ID */
+  authFunctionId?: string;
   tokens: DemoTokens;
   /** How often the counter pushed to `ui::counter` ticks. */
   counterIntervalMs?: number;
@@ -79,7 +81,7 @@ export function startNodeWorker(options: NodeWorkerOptions): NodeWorker {
   const streams = new Set<AbortController>();
 
   iii.registerFunction(
-    AUTH_FUNCTION_ID,
+    options.authFunctionId ?? AUTH_FUNCTION_ID,
     async (input: AuthInput) => {
       // query_params are not URL-decoded by the engine (§1.3); the demo tokens need no decoding.
       const queryToken = input.query_params?.token?.[0];

@@ -11,6 +11,7 @@
 //   demo.pid                               for e2e/run-demo.mjs, to kill the group if Playwright hangs
 import { spawn } from 'node:child_process';
 import { appendFileSync, mkdirSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { AUTH_FUNCTION_ID, externalEngine } from '../test/external-engine.js';
 import { artifactPath, demoEnv, root } from './demo-paths.js';
 
 const START_TIMEOUT_MS = 120_000;
@@ -24,6 +25,16 @@ function killGroup(pid: number | undefined): void {
   }
 }
 
+/**
+ * The engine the demo uses: its embedded reference engine, or the external engine of
+ * III_TEST_ENGINE_URL (its RBAC listener calls AUTH_FUNCTION_ID, which the demo's Node worker then serves).
+ */
+function demoEngineEnv(): Record<string, string> {
+  if (!externalEngine) return { III_URL: '' };
+  if (!externalEngine.rbacUrl) throw new Error('the demo needs the external engine\'s RBAC listener: set III_TEST_ENGINE_RBAC_URL');
+  return { III_URL: externalEngine.url, III_RBAC_URL: externalEngine.rbacUrl, DEMO_AUTH_FUNCTION_ID: AUTH_FUNCTION_ID };
+}
+
 export default async function globalSetup(): Promise<() => Promise<void>> {
   mkdirSync(artifactPath(), { recursive: true });
   const stale = readdirSync(artifactPath()).filter((f) => /^demo-.*\.png$/.test(f));
@@ -35,7 +46,7 @@ export default async function globalSetup(): Promise<() => Promise<void>> {
     cwd: root,
     detached: true,
     stdio: ['ignore', 'pipe', 'pipe'],
-    env: { ...process.env, DEMO_PORT: '0', DEMO_ENGINE_PORT: '0', DEMO_RBAC_PORT: '0', DEMO_EDGE_PORT: '0', III_URL: '' },
+    env: { ...process.env, DEMO_PORT: '0', DEMO_ENGINE_PORT: '0', DEMO_RBAC_PORT: '0', DEMO_EDGE_PORT: '0', ...demoEngineEnv() },
   });
   const pid = demo.pid;
   if (pid !== undefined) writeFileSync(artifactPath('demo.pid'), String(pid));

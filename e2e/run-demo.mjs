@@ -6,7 +6,9 @@
 // A test counts as passed only if the report shows it ran and passed. Every test that
 // `playwright test --list` finds but the report does not show passing is a failure: a failed or
 // skipped test, and all of them when the global setup (which starts the demo) failed, the report is
-// missing or the run was killed. Playwright bounds itself (globalTimeout); this runner bounds it
+// missing or the run was killed. One exception: against an external engine (III_TEST_ENGINE_URL,
+// test/external-engine.ts) a test skipped with a "needs the reference engine: …" reason counts as
+// skipped, and the reason is printed. Playwright bounds itself (globalTimeout); this runner bounds it
 // again: after 5 minutes it interrupts Playwright, then kills its process group and the demo's.
 // Screenshots, the demo's log, the report and traces of failures: e2e/artifacts/.
 import { spawn } from 'node:child_process';
@@ -22,6 +24,9 @@ const playwright = path.join(root, 'node_modules', '.bin', 'playwright');
 const config = path.join('e2e', 'playwright.config.ts');
 
 const RUN_TIMEOUT_MS = 5 * 60_000;
+const external = Boolean(process.env.III_TEST_ENGINE_URL?.trim());
+/** The reason test/external-engine.ts `needsReference()` gives. */
+const REFERENCE_ONLY = /^needs the reference engine: /;
 /** After an interrupt, how long Playwright gets to run the global teardown and write its report. */
 const INTERRUPT_GRACE_MS = 20_000;
 const LIST_TIMEOUT_MS = 60_000;
@@ -79,10 +84,12 @@ function testsOf(report) {
     for (const spec of suite.specs ?? []) {
       for (const test of spec.tests ?? []) {
         const last = test.results?.at(-1);
+        const skipNote = (test.annotations ?? []).find((a) => a.type === 'skip')?.description;
         tests.push({
           key: `${test.projectName} ${spec.id}`,
           title: [...titles, spec.title].join(' › '),
           passed: test.status === 'expected' && last?.status === 'passed',
+          skipped: external && test.status === 'skipped' && REFERENCE_ONLY.test(skipNote ?? '') ? skipNote : undefined,
           error: last ? `${last.status}${last.error?.message ? `: ${plain(last.error.message).split('\n')[0]}` : ''}` : 'did not run',
         });
       }
@@ -136,13 +143,16 @@ if (run) {
 }
 
 const passedKeys = new Set(ran.filter((t) => t.passed).map((t) => t.key));
+const skips = ran.filter((t) => t.skipped !== undefined);
+const skippedKeys = new Set(skips.map((t) => t.key));
 const byKey = new Map(ran.map((t) => [t.key, t]));
 const allKeys = new Set([...expected.map((t) => t.key), ...ran.map((t) => t.key)]);
 const failures = [...allKeys]
-  .filter((key) => !passedKeys.has(key))
+  .filter((key) => !passedKeys.has(key) && !skippedKeys.has(key))
   .map((key) => byKey.get(key) ?? { ...expected.find((t) => t.key === key), error: 'did not run' });
 
-console.log(`\n[run-demo] ${passedKeys.size} of ${allKeys.size} tests passed in ${((Date.now() - started) / 1000).toFixed(1)}s`);
+console.log(`\n[run-demo] ${passedKeys.size} of ${allKeys.size} tests passed (${skips.length} skipped) in ${((Date.now() - started) / 1000).toFixed(1)}s`);
+for (const t of skips) console.log(`skip ${t.title} — ${t.skipped}`);
 for (const t of failures) console.log(`FAIL ${t.title} — ${t.error}`);
 for (const p of problems) console.log(`PROBLEM ${p}`);
 console.log(`artifacts: ${path.relative(root, artifacts)}/ (screenshots, demo.log, report.json, test-results/)`);
@@ -150,5 +160,5 @@ console.log(`artifacts: ${path.relative(root, artifacts)}/ (screenshots, demo.lo
 const passed = passedKeys.size;
 // A problem outside the tests (no report, setup failure, non-zero exit) always fails the run.
 const failed = failures.length + (problems.length > 0 && failures.length === 0 ? 1 : 0);
-console.log(`RESULT ${JSON.stringify({ runner: 'e2e-demo', passed, failed })}`);
+console.log(`RESULT ${JSON.stringify({ runner: 'e2e-demo', passed, failed, ...(skips.length ? { skipped: skips.length } : {}) })}`);
 process.exit(failed > 0 ? 1 : 0);

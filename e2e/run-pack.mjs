@@ -3,7 +3,7 @@
 // temp project, then import the bare specifier `iii-isomorphic` under each runtime's export
 // condition — node (ESM and CJS), deno, bun, browser (Chromium, bundled by esbuild) and workerd
 // (miniflare, bundled by esbuild with the `workerd` condition, as wrangler does) — and connect to
-// a reference engine. Each probe checks that the condition picked its own entry (the entry's
+// a reference engine (or the external one of III_TEST_ENGINE_URL). Each probe checks that the condition picked its own entry (the entry's
 // platform factory is exported) and that a register + call round trip works.
 // Then the testing export, as a user gets it: `iii-isomorphic/testing` imported (ESM and CJS)
 // without work at module scope and closed without leftovers, refused with a clear error in a
@@ -113,8 +113,13 @@ try {
     }
   });
 
-  const { startEngine } = await importTs('test/engine/index.ts');
-  engine = await startEngine({ host: '127.0.0.1', port: 0, log: () => undefined });
+  // The reference engine, or the external one of III_TEST_ENGINE_URL (test/external-engine.ts).
+  const { externalEngine } = await importTs('test/external-engine.ts');
+  if (externalEngine) engine = { url: externalEngine.url, close: async () => undefined };
+  else {
+    const { startEngine } = await importTs('test/engine/index.ts');
+    engine = await startEngine({ host: '127.0.0.1', port: 0, log: () => undefined });
+  }
   const url = engine.url;
 
   // node, ESM (`node` + `import` conditions)

@@ -73,9 +73,12 @@ const typecheck = await run(path.join(root, 'node_modules/.bin/tsc'), ['-p', 'ts
 results.push({ runner: 'typecheck (tsc)', passed: typecheck.code === 0 ? 1 : 0, failed: typecheck.code === 0 ? 0 : 1 });
 
 const vitestJson = path.join(tmp, 'vitest-report.json');
+// Against an external engine (III_TEST_ENGINE_URL) some tests skip, and only the verbose reporter
+// prints the reason each gives (the JSON report does not keep it).
+const external = Boolean(process.env.III_TEST_ENGINE_URL?.trim());
 const vitest = await run(path.join(root, 'node_modules/.bin/vitest'), [
   'run',
-  '--reporter=default',
+  `--reporter=${external ? 'verbose' : 'default'}`,
   '--reporter=json',
   `--outputFile.json=${vitestJson}`,
 ]);
@@ -83,7 +86,7 @@ if (existsSync(vitestJson)) {
   const report = JSON.parse(readFileSync(vitestJson, 'utf8'));
   // A file that failed to load has no tests but does count as a failure.
   const brokenFiles = (report.testResults ?? []).filter((f) => f.status === 'failed' && (f.assertionResults ?? []).length === 0).length;
-  results.push({ runner: 'vitest (node)', passed: report.numPassedTests, failed: report.numFailedTests + brokenFiles });
+  results.push({ runner: 'vitest (node)', passed: report.numPassedTests, failed: report.numFailedTests + brokenFiles, skipped: report.numPendingTests });
 } else {
   results.push({ runner: 'vitest (node)', passed: 0, failed: 1 });
 }
@@ -120,12 +123,18 @@ for (const file of runnerFiles) {
     continue;
   }
   if (code !== 0 && parsed.failed === 0) parsed.failed = 1;
-  results.push({ runner: parsed.runner ?? file, passed: parsed.passed, failed: parsed.failed });
+  results.push({ runner: parsed.runner ?? file, passed: parsed.passed, failed: parsed.failed, skipped: parsed.skipped });
 }
 
 console.log('\n[test-all] summary');
-for (const r of results) console.log(`  ${r.runner.padEnd(28)} ${String(r.passed).padStart(5)} passed ${String(r.failed).padStart(4)} failed`);
+for (const r of results) {
+  const skipped = r.skipped ? ` ${String(r.skipped).padStart(4)} skipped` : '';
+  console.log(`  ${r.runner.padEnd(28)} ${String(r.passed).padStart(5)} passed ${String(r.failed).padStart(4)} failed${skipped}`);
+}
 const passed = results.reduce((n, r) => n + r.passed, 0);
 const failed = results.reduce((n, r) => n + r.failed, 0);
+// Skipped tests (against an external engine, the reference-only ones); each runner printed why.
+const skipped = results.reduce((n, r) => n + (r.skipped ?? 0), 0);
+if (skipped > 0) console.log(`${skipped} skipped (reasons in each runner's output)`);
 console.log(`${passed} passed, ${failed} failed`);
 process.exit(failed > 0 ? 1 : 0);

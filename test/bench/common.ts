@@ -61,6 +61,8 @@ export interface RoundResult {
   /** Per-call latencies in microseconds (sequential rounds only). */
   latUs?: number[];
   bytes?: number;
+  /** Calls whose result never came (left out of `calls` and `ms`; lost-calls.ts). */
+  lost?: number;
 }
 
 export interface MemSample {

@@ -8,6 +8,7 @@ import { Session } from 'node:inspector';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { startCaller, startWorker, waitCallable, type BenchCaller, type BenchWorker } from './clients.js';
+import { LOST, lostCallGuard } from './lost-calls.js';
 import { CLIENT_KINDS, fnId, gcNow, memSample, payloadFor, type ClientKind, type HostRequest, type RoundResult } from './common.js';
 
 const [kindArg, role, url] = process.argv.slice(2);
@@ -24,27 +25,43 @@ function reply(msg: unknown): void {
   process.send?.(msg);
 }
 
+const guard = lostCallGuard(Number(process.env.BENCH_STALL_MS) || 0);
+
 async function seq(caller: BenchCaller, n: number): Promise<RoundResult> {
   const fid = fnId(target, 'echo');
-  const latUs = new Array<number>(n);
+  const latUs: number[] = [];
+  let lost = 0;
+  let stalledMs = 0;
   const t0 = performance.now();
   for (let i = 0; i < n; i++) {
     const s = performance.now();
-    await caller.call(fid, payloadFor(i));
-    latUs[i] = (performance.now() - s) * 1000;
+    if (guard) {
+      if ((await guard.settle(caller.call(fid, payloadFor(i)))) === LOST) {
+        lost++;
+        stalledMs += performance.now() - s;
+        continue;
+      }
+    } else await caller.call(fid, payloadFor(i));
+    latUs.push((performance.now() - s) * 1000);
   }
-  return { calls: n, ms: performance.now() - t0, latUs };
+  return { calls: n - lost, ms: performance.now() - t0 - stalledMs, latUs, ...(lost ? { lost } : {}) };
 }
 
 async function pipe(caller: BenchCaller, n: number, depth: number): Promise<RoundResult> {
   const fid = fnId(target, 'echo');
   let next = 0;
+  let lost = 0;
   const lane = async (): Promise<void> => {
-    for (let i = next++; i < n; i = next++) await caller.call(fid, payloadFor(i));
+    for (let i = next++; i < n; i = next++) {
+      if (!guard) await caller.call(fid, payloadFor(i));
+      else if ((await guard.settle(caller.call(fid, payloadFor(i)))) === LOST) lost++;
+    }
   };
   const t0 = performance.now();
   await Promise.all(Array.from({ length: Math.min(depth, n) }, lane));
-  return { calls: n, ms: performance.now() - t0 };
+  // A lost call only holds its own lane; the round ends with the last call that completed.
+  const end = guard && lost ? guard.lastCompletion : performance.now();
+  return { calls: n - lost, ms: end - t0, ...(lost ? { lost } : {}) };
 }
 
 /**

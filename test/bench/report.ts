@@ -126,7 +126,8 @@ export function printReport(r: Report, out: (s: string) => void): void {
   out('');
   out(`iii-isomorphic benchmarks (${m.quick ? 'quick' : 'full'} run, ${m.elapsedS} s) — ${m.date}`);
   out(`  machine: ${m.nproc} cores, ${m.cpu}, ${m.memGiB} GiB, ${m.platform}, node ${m.node}`);
-  out(`  engine: reference engine (test/engine) at ${m.engineUrl}, own process; each client = caller process + worker process`);
+  out(`  engine: ${m.engineName ?? 'reference engine (test/engine), own process'} at ${m.engineUrl}; each client = caller process + worker process`);
+  if (m.loadAvgStart) out(`  load average (1/5/15 min): ${m.loadAvgStart} at the start, ${m.loadAvgEnd ?? '?'} at the end`);
   out(`  ours = ${m.oursEntry}${m.oursBEntry ? `; B build = ${m.oursBEntry}` : ''}; command: ${m.command}`);
   if (m.floorBallastMiB) out(`  DIAGNOSTIC: the raw floor's processes hold ${String(m.floorBallastMiB)} MiB of extra live heap (--floor-ballast-mib)`);
   out('  rounds are interleaved across clients; every figure is the median over rounds.');
@@ -241,6 +242,19 @@ export function printReport(r: Report, out: (s: string) => void): void {
     out('');
     out('Size: the JavaScript each page of e2e/size downloads, gzip as served, in Chromium (npm run size)');
     table([['page', 'files', 'bytes', 'target'], ...r.size.map((s) => [s.label, String(s.files), fmt(s.bytes), fmt(s.target)])], out);
+  }
+  // Results the engine never delivered (only through an engine that loses them; lost-calls.ts).
+  const lost: string[] = [];
+  const scenarios: Array<[string, Record<string, RoundStats> | undefined]> = [
+    ['sequential', r.seq],
+    ['pipelined 64', r.pipe?.[64]],
+    ['pipelined 256', r.pipe?.[256]],
+  ];
+  for (const [name, s] of scenarios) for (const k of kinds) if (s?.[k]?.lost) lost.push(`${name} ${CLIENT_LABEL[k]} ${s[k]!.lost}`);
+  for (const k of kinds) if (r.million?.[k]?.lost) lost.push(`heap/RSS run ${CLIENT_LABEL[k]} ${r.million[k]!.lost}`);
+  if (lost.length) {
+    out('');
+    out(`Lost calls (the engine never delivered the result; left out of the figures with the time they stalled): ${lost.join('; ')}.`);
   }
   // The engine's own cost, measured with the raw clients only.
   const eng: string[] = [];

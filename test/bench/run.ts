@@ -9,6 +9,10 @@
 //   npm run bench -- --only invoke,channel --clients ours,raw
 //   npm run bench -- --ours-b /tmp/x/dist/node/index.js   A/B: a second build of this SDK as `oursB`
 //                    [--ours-a other/dist/node/index.js]  (and another build as `ours`)
+//   npm run bench -- --engine-url ws://127.0.0.1:49199 [--engine-name "iii 0.23.0-rc.4"] [--engine-pid N]
+//                                      every scenario through an engine this bench does not start
+//                                      (the real iii engine); its CPU time is read from /proc of the
+//                                      process listening on the URL's port (or --engine-pid)
 //   npm run bench -- --profile         also write V8 CPU profiles of every client process
 //                                      (.tmp/bench-prof/<kind>-<caller|worker>.cpuprofile; summary:
 //                                      npx tsx test/bench/profile-top.ts)
@@ -17,9 +21,11 @@
 //                                      of live heap, past the size where V8 starts mark-compacts
 //                                      for churned ArrayBuffers (host.ts; docs/benchmarks.md)
 import { mkdirSync } from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { CLIENT_KINDS, DEFAULT_KINDS, ROOT, oursNodeEntry, type ClientKind } from './common.js';
 import { Child } from './proc.js';
+import { externalEngineCpu, listenerPid, type EngineCpuSource } from './external-engine.js';
 import { interleave, type ClientPair } from './speed.js';
 import { measureMillion, measurePending } from './memory.js';
 import { measureColdNode, measureColdWorkerd } from './cold.js';
@@ -36,6 +42,10 @@ interface Flags {
   only: Set<Scenario>;
   clients: ClientKind[];
   profile: boolean;
+  /** An engine this bench does not start (`--engine-url`), its name and pid. */
+  engineUrl?: string;
+  engineName?: string;
+  enginePid?: number;
 }
 
 function parseFlags(argv: string[]): Flags {
@@ -62,6 +72,14 @@ function parseFlags(argv: string[]): Flags {
       if (!(mib >= 0 && mib <= 256)) throw new Error('--floor-ballast-mib must be in [0, 256]');
       // Children inherit the environment: the raw floor's host processes read it (host.ts).
       process.env.BENCH_FLOOR_BALLAST_MIB = String(mib);
+    } else if (a.startsWith('--engine-url')) {
+      const url = new URL(value());
+      if (url.protocol !== 'ws:' && url.protocol !== 'wss:') throw new Error(`--engine-url must be a ws:// or wss:// URL, got ${url.href}`);
+      flags.engineUrl = url.href.replace(/\/$/, '');
+    } else if (a.startsWith('--engine-name')) flags.engineName = value();
+    else if (a.startsWith('--engine-pid')) {
+      flags.enginePid = Number(value());
+      if (!Number.isInteger(flags.enginePid) || flags.enginePid <= 0) throw new Error('--engine-pid must be a process id');
     }
     else if (a.startsWith('--only')) {
       const list = value().split(',') as Scenario[];
@@ -73,15 +91,21 @@ function parseFlags(argv: string[]): Flags {
       // The raw worker hosts the `never` function and the cold-start target: always present.
       flags.clients = list.includes('raw') ? list : [...list, 'raw'];
     } else if (a === '--help' || a === '-h') {
-      console.log('usage: npm run bench -- [--quick] [--json] [--channel-mib N] [--only a,b] [--clients a,b] [--profile] [--ours-b dist/node/index.js] [--floor-ballast-mib N]');
+      console.log('usage: npm run bench -- [--quick] [--json] [--channel-mib N] [--only a,b] [--clients a,b] [--profile] [--ours-b dist/node/index.js] [--floor-ballast-mib N] [--engine-url ws://… [--engine-name text] [--engine-pid N]]');
       console.log(`scenarios: ${SCENARIOS.join(', ')}; clients: ${CLIENT_KINDS.join(', ')}`);
       process.exit(0);
     } else throw new Error(`unknown flag ${a}`);
   }
   if (oursB && !flags.clients.includes('oursB')) flags.clients.splice(1, 0, 'oursB');
+  if ((flags.engineName !== undefined || flags.enginePid !== undefined) && !flags.engineUrl) throw new Error('--engine-name and --engine-pid need --engine-url');
   if (!flags.channelMiB) flags.channelMiB = flags.quick ? 32 : 256;
   if (!(flags.channelMiB > 0 && flags.channelMiB <= 4096)) throw new Error('--channel-mib must be in (0, 4096]');
   return flags;
+}
+
+/** 1, 5 and 15 minute load averages, as `uptime` prints them. */
+function loadAvg(): string {
+  return os.loadavg().map((x) => x.toFixed(2)).join(' ');
 }
 
 async function main(): Promise<void> {
@@ -107,6 +131,8 @@ async function main(): Promise<void> {
       floorBallastMiB: process.env.BENCH_FLOOR_BALLAST_MIB,
       clients: flags.clients,
       sizes,
+      // Other engineers share this machine: the load when the run started and ended.
+      loadAvgStart: loadAvg(),
     },
   };
 
@@ -127,10 +153,24 @@ async function main(): Promise<void> {
   hardStop.unref();
 
   try {
-    log(`bench: starting the reference engine (${flags.quick ? 'quick' : 'full'} run)`);
-    const engine = await Child.start('engine', 'engine-host.ts', []);
-    children.push(engine);
-    const url = engine.detail!;
+    let engine: EngineCpuSource;
+    let url: string;
+    if (flags.engineUrl) {
+      url = flags.engineUrl;
+      const pid = flags.enginePid ?? listenerPid(Number(new URL(url).port || 80));
+      engine = externalEngineCpu(pid);
+      // Children inherit it: every call of every client goes through the lost-call guard.
+      process.env.BENCH_STALL_MS = '3000';
+      report.meta.engineName = `${flags.engineName ?? 'external engine'}, pid ${pid ?? 'unknown (engine CPU n/a)'}`;
+      log(`bench: through ${report.meta.engineName} at ${url} (${flags.quick ? 'quick' : 'full'} run)`);
+    } else {
+      log(`bench: starting the reference engine (${flags.quick ? 'quick' : 'full'} run)`);
+      const child = await Child.start('engine', 'engine-host.ts', []);
+      children.push(child);
+      engine = child;
+      url = child.detail!;
+      report.meta.engineName = 'reference engine (test/engine), own process';
+    }
     report.meta.engineUrl = url;
 
     const pairs: ClientPair[] = [];
@@ -227,6 +267,7 @@ async function main(): Promise<void> {
     });
   }
   report.meta.elapsedS = Math.round((Date.now() - started) / 100) / 10;
+  report.meta.loadAvgEnd = loadAvg();
   report.targets = computeTargets(report);
   if (flags.json) process.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
   else printReport(report, (s) => process.stdout.write(`${s}\n`));

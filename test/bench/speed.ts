@@ -1,6 +1,7 @@
 // Invocation and channel rounds, interleaved across clients (A B C D, then B C D A, ...) so
 // every client sees the same machine noise; each figure is the median over rounds.
 import { median, percentile, type ClientKind, type CpuSample, type RoundResult } from './common.js';
+import type { EngineCpuSource } from './external-engine.js';
 import type { Child } from './proc.js';
 
 export interface ClientPair {
@@ -21,6 +22,8 @@ export interface RoundStats {
   engineCpu: number;
   /** Engine CPU time / wall time during the rounds (1 = one core saturated). */
   engineBusy: number;
+  /** Calls whose result never came, over all measured rounds (lost-calls.ts). */
+  lost?: number;
 }
 
 const cpuTotal = (c: CpuSample): number => c.user + c.system; // µs
@@ -31,7 +34,7 @@ export type RoundRequest =
   | { op: 'channel'; bytes: number; direction: 'toCaller' | 'toWorker' };
 
 export async function interleave(
-  engine: Child,
+  engine: EngineCpuSource,
   pairs: ClientPair[],
   req: RoundRequest,
   rounds: number,
@@ -77,6 +80,8 @@ export async function interleave(
       engineCpu: median(rs.map((x) => (isChannel ? x.engineCpuUs / 1000 : x.engineCpuUs) / units(x))),
       engineBusy: median(rs.map((x) => x.engineCpuUs / 1000 / x.r.ms)),
     };
+    const lost = rs.reduce((n, x) => n + (x.r.lost ?? 0), 0);
+    if (lost) stats.lost = lost;
     if (req.op === 'seq') {
       stats.p50Us = median(rs.map((x) => percentile(x.r.latUs!, 50)));
       stats.p99Us = median(rs.map((x) => percentile(x.r.latUs!, 99)));

@@ -1,18 +1,18 @@
-// Flow control of channels (PRACTICES.md item 11, protocol.md §4.4) against the reference engine.
+// Flow control of channels (PRACTICES.md item 11, protocol.md §4.4) against the reference engine
+// or the external one of III_TEST_ENGINE_URL.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startEngine, type RunningEngine } from '../engine/index.js';
 import { createNodePlatform } from '../../platform/node/platform.js';
 import { ChannelAbortedError, ChannelReader, ChannelWriter } from '../../src/channels/index.js';
 import type { Platform } from '../../src/platform.js';
-import { ChannelFactory, WAIT_MS, patternBytes, sha256Hex, within } from './helpers.js';
+import { ChannelFactory, channelEngine, type ChannelEngine, WAIT_MS, patternBytes, sha256Hex, within } from './helpers.js';
 
 const MiB = 1024 * 1024;
 const platform = createNodePlatform();
-let engine: RunningEngine;
+let engine: ChannelEngine;
 let factory: ChannelFactory;
 
 beforeAll(async () => {
-  engine = await startEngine({ port: 0 });
+  engine = await channelEngine();
   factory = await ChannelFactory.connect(engine.url);
 });
 

@@ -1,7 +1,10 @@
-// Test helpers for the channel suites: a raw worker socket that calls
-// `engine::channels::create` (so these tests need no SDK core), bounded waits, byte helpers.
+// Test helpers for the channel suites: the engine (reference, or the external one of
+// III_TEST_ENGINE_URL), a raw worker socket that calls `engine::channels::create` (so these
+// tests need no SDK core), bounded waits, byte helpers.
 import { randomUUID } from 'node:crypto';
 import WebSocket from 'ws';
+import { startEngine } from '../engine/index.js';
+import { externalEngine } from '../external-engine.js';
 import { createNodePlatform } from '../../platform/node/platform.js';
 import type { Platform, Transport } from '../../src/platform.js';
 import type { StreamChannelRef } from '../../src/channels/ref.js';
@@ -22,6 +25,18 @@ export function within<T>(promise: Promise<T>, ms: number, what: string): Promis
       },
     );
   });
+}
+
+export interface ChannelEngine {
+  /** The worker listener; channel URLs are built from it. */
+  url: string;
+  close(): Promise<void>;
+}
+
+/** The external engine when one is configured, else a reference engine on a free port. */
+export async function channelEngine(): Promise<ChannelEngine> {
+  if (externalEngine) return { url: externalEngine.url, close: async () => undefined };
+  return startEngine({ port: 0 });
 }
 
 export interface ChannelPair {

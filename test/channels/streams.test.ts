@@ -1,12 +1,16 @@
-// ChannelReader / ChannelWriter against the reference engine (protocol.md §4), Node platform.
+// ChannelReader / ChannelWriter against the reference engine, or the external one of
+// III_TEST_ENGINE_URL (protocol.md §4), Node platform.
 import WebSocket from 'ws';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startEngine, type RunningEngine } from '../engine/index.js';
+import { startEngine } from '../engine/index.js';
+import { AUTH_FUNCTION_ID, externalEngine, externalRbacUrl, referenceOnly } from '../external-engine.js';
 import { createNodePlatform } from '../../platform/node/platform.js';
 import { ChannelAbortedError, ChannelReader, ChannelWriter, MAX_FRAME_BYTES } from '../../src/channels/index.js';
 import { ChannelError, ErrorCode } from '../../src/errors.js';
 import {
   ChannelFactory,
+  channelEngine,
+  type ChannelEngine,
   chunksOf,
   WAIT_MS,
   patternBytes,
@@ -18,11 +22,11 @@ import {
 } from './helpers.js';
 
 const platform = createNodePlatform();
-let engine: RunningEngine;
+let engine: ChannelEngine;
 let factory: ChannelFactory;
 
 beforeAll(async () => {
-  engine = await startEngine({ port: 0 });
+  engine = await channelEngine();
   factory = await ChannelFactory.connect(engine.url);
 });
 
@@ -37,7 +41,7 @@ function open(pair: ChannelPair, base = engine.url, options = { platform }) {
 
 const enc = new TextEncoder();
 
-describe('channels over the reference engine', () => {
+describe('channels over the engine', () => {
   it('keeps text and binary frames in order, as their own kinds', async () => {
     const { reader, writer } = open(await factory.create());
     const log: string[] = [];
@@ -274,10 +278,11 @@ describe('channels over the reference engine', () => {
     expect((failure as ChannelError).code).toBe(ErrorCode.ChannelClosed);
   });
 
-  it('builds working channel URLs from a ?token= worker address on an RBAC listener', async () => {
-    const rbacEngine = await startEngine({
-      listeners: [{ port: 0 }, { port: 0, rbac: { auth_function_id: 'test::auth' } }],
-    });
+  it('builds working channel URLs from a ?token= worker address on an RBAC listener', async (ctx) => {
+    // The channel endpoint of an RBAC listener needs no session (§1.3): no auth function is served.
+    const rbacEngine = externalEngine
+      ? { url: externalEngine.url, listeners: [{}, { port: new URL(externalRbacUrl(ctx)).port }], close: async () => undefined }
+      : await startEngine({ listeners: [{ port: 0 }, { port: 0, rbac: { auth_function_id: AUTH_FUNCTION_ID } }] });
     const rbacFactory = await ChannelFactory.connect(rbacEngine.url);
     try {
       const rbacPort = rbacEngine.listeners[1]?.port;
@@ -352,7 +357,8 @@ describe('channels over the reference engine', () => {
     expect(await sha256Hex(await within(all, 10_000, 'readAll'))).toBe(await sha256Hex(data));
   });
 
-  it('errors the reader, not a clean end, when the socket drops mid-stream (1006)', async () => {
+  it('errors the reader, not a clean end, when the socket drops mid-stream (1006)', async (ctx) => {
+    referenceOnly(ctx, 'drops every socket by closing an engine of its own');
     const own = await startEngine({ port: 0 });
     const ownFactory = await ChannelFactory.connect(own.url);
     try {

@@ -1,7 +1,7 @@
 /** Function ids served by the orchestrator's Node helper worker (test/runtimes/orchestrator.ts). */
+// The RBAC listener's auth function is served by the helper too, under AUTH_FUNCTION_ID of
+// test/external-engine.ts (one id for every suite, so an external engine needs one config).
 export const HELPER = {
-  /** RBAC auth function of the RBAC listener; `?token=deny` fails auth. */
-  auth: 'conformance::auth',
   /** Returns its payload; allowed on the RBAC listener. */
   echo: 'conformance::echo',
   /** Forbidden on the RBAC listener. */

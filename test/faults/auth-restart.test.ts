@@ -9,6 +9,7 @@
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import type { III } from '../../platform/node/index.js';
+import { AUTH_FUNCTION_ID } from '../external-engine.js';
 import { cleanup, engine, registered, uniqueName, within, worker } from '../node/helpers.js';
 import { CODE, codeOf, messageChain, type FaultInitOptions } from './contract.js';
 import { startProxy, type Proxy } from './proxy.js';
@@ -19,7 +20,9 @@ afterEach(async () => {
   await Promise.all(proxies.splice(0).map((p) => p.close()));
 });
 
-const AUTH = 'faults::auth::check';
+// The id every suite gives the RBAC listener's auth function, so that this runs against an external
+// engine too (docs/real-engine.config.yaml names it).
+const AUTH = AUTH_FUNCTION_ID;
 const TARGET = 'faults::auth::target';
 
 function authWorker(url: string): III {

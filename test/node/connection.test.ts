@@ -5,6 +5,7 @@
 import { WebSocket as WsWebSocket, WebSocketServer, type WebSocket as WsSocket } from 'ws';
 import { afterEach, describe, expect, it } from 'vitest';
 import { IIIForbiddenError, IIIInvocationError, RegistrationRejectedError, type IIIConnectionState } from '../../platform/node/index.js';
+import { AUTH_FUNCTION_ID, externalEngine, externalRbacUrl, referenceOnly } from '../external-engine.js';
 import { cleanup, engine, forget, registered, rejection, uniqueName, waitFor, within, worker } from './helpers.js';
 
 const servers: WebSocketServer[] = [];
@@ -40,7 +41,8 @@ function acceptAnnounce(socket: WsSocket, message: unknown): boolean {
 }
 
 describe('reconnect', () => {
-  it('engine restarts: calls in flight reject with CONNECTION_LOST, the worker reconnects and replays its registrations', async () => {
+  it('engine restarts: calls in flight reject with CONNECTION_LOST, the worker reconnects and replays its registrations', async (ctx) => {
+    referenceOnly(ctx, 'stops the engine and starts it again on the same port');
     const first = await engine();
     const port = first.port;
     const a = worker(first.url);
@@ -173,27 +175,28 @@ describe('frame validation', () => {
 });
 
 describe('auth and fatal rejections', () => {
-  async function rbacEngine(answer: (data: Record<string, unknown>) => unknown) {
-    const e = await engine({ listeners: [{ port: 0 }, { port: 0, rbac: { auth_function_id: 'test::auth', expose_functions: ['match("pub::*")'] } }] });
+  async function rbacEngine(ctx: { skip(note?: string): void }, answer: (data: Record<string, unknown>) => unknown) {
+    if (externalEngine) externalRbacUrl(ctx);
+    const e = await engine({ listeners: [{ port: 0 }, { port: 0, rbac: { auth_function_id: AUTH_FUNCTION_ID, expose_functions: ['match("pub::*")'] } }] });
     const trusted = worker(e.listeners[0]!.url);
     const authCalls: Array<Record<string, unknown>> = [];
-    trusted.registerFunction('test::auth', (data: Record<string, unknown>) => {
+    trusted.registerFunction(AUTH_FUNCTION_ID, (data: Record<string, unknown>) => {
       authCalls.push(data);
       return answer(data);
     });
-    await registered(trusted, 'test::auth');
+    await registered(trusted, AUTH_FUNCTION_ID);
     return { e, trusted, authCalls, rbacUrl: e.listeners[1]!.url };
   }
 
-  it('headers reach the auth function on the upgrade request', async () => {
-    const { rbacUrl, authCalls } = await rbacEngine(() => ({}));
+  it('headers reach the auth function on the upgrade request', async (ctx) => {
+    const { rbacUrl, authCalls } = await rbacEngine(ctx, () => ({}));
     const w = worker(rbacUrl, { headers: { 'x-test-token': 'valid-token' } });
     await within(w.ready(), 5000);
     expect((authCalls[0]!.headers as Record<string, string>)['x-test-token']).toBe('valid-token');
   });
 
-  it('an RBAC refusal rejects with IIIForbiddenError (FORBIDDEN); exposed functions are callable', async () => {
-    const { rbacUrl, trusted } = await rbacEngine(() => ({}));
+  it('an RBAC refusal rejects with IIIForbiddenError (FORBIDDEN); exposed functions are callable', async (ctx) => {
+    const { rbacUrl, trusted } = await rbacEngine(ctx, () => ({}));
     trusted.registerFunction('pub::hello', () => 'hi');
     trusted.registerFunction('priv::secret', () => 'no');
     await registered(trusted, 'priv::secret');
@@ -204,8 +207,8 @@ describe('auth and fatal rejections', () => {
     expect(err).toMatchObject({ code: 'FORBIDDEN', function_id: 'priv::secret' });
   });
 
-  it('the WebSocket option replaces the platform transport (headers passed as { headers })', async () => {
-    const { rbacUrl, authCalls } = await rbacEngine(() => ({}));
+  it('the WebSocket option replaces the platform transport (headers passed as { headers })', async (ctx) => {
+    const { rbacUrl, authCalls } = await rbacEngine(ctx, () => ({}));
     let constructed = 0;
     class CountingWebSocket extends WsWebSocket {
       constructor(url: string, protocols?: string | string[], options?: { headers?: Record<string, string> }) {
@@ -221,8 +224,8 @@ describe('auth and fatal rejections', () => {
 
   // Queued calls used to be rejected AUTH_ERROR at the first refusal; since issue 10 item 10 they
   // wait (a refusal during an engine restart clears) and end ENGINE_UNREACHABLE naming it.
-  it("AUTH_ERROR frame: auth-error event, retried with policy 'retry'; a queued call ends ENGINE_UNREACHABLE with the refusal", async () => {
-    const { rbacUrl, authCalls } = await rbacEngine(() => {
+  it("AUTH_ERROR frame: auth-error event, retried with policy 'retry'; a queued call ends ENGINE_UNREACHABLE with the refusal", async (ctx) => {
+    const { rbacUrl, authCalls } = await rbacEngine(ctx, () => {
       throw new Error('invalid token');
     });
     const w = worker(rbacUrl);
@@ -237,8 +240,8 @@ describe('auth and fatal rejections', () => {
     expect(w.connectionState).not.toBe('failed');
   });
 
-  it("AUTH_ERROR with onAuthError 'stop': state failed, getFatalError() is the auth error, no retry", async () => {
-    const { rbacUrl, authCalls } = await rbacEngine(() => {
+  it("AUTH_ERROR with onAuthError 'stop': state failed, getFatalError() is the auth error, no retry", async (ctx) => {
+    const { rbacUrl, authCalls } = await rbacEngine(ctx, () => {
       throw new Error('invalid token');
     });
     const w = worker(rbacUrl, { onAuthError: 'stop' });
@@ -289,7 +292,8 @@ describe('shutdown', () => {
 });
 
 describe('logger', () => {
-  it('client.logger sends engine::log::* and the engine records it', async () => {
+  it('client.logger sends engine::log::* and the engine records it', async (ctx) => {
+    referenceOnly(ctx, "reads the engine's log records in-process (test/real-engine reads the real engine's log store)");
     const records: Array<[string, string, unknown]> = [];
     const e = await engine({ log: (level, message, data) => records.push([level, message, data]) });
     const a = worker(e.url, { logLevel: 'info' });

@@ -4,6 +4,7 @@
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import { TriggerAction, type IIIInvocationError, type TriggerConfig } from '../../platform/node/index.js';
+import { externalEngine } from '../external-engine.js';
 import { cleanup, engine, registered, waitFor, within, worker } from './helpers.js';
 
 afterEach(cleanup);
@@ -142,21 +143,25 @@ describe('registerTriggerType', () => {
 });
 
 describe('onFunctionsAvailable', () => {
-  it('calls back with FunctionInfo[] when the function set changes; the unsubscribe stops it', async () => {
-    const e = await engine({ functionsAvailablePollMs: 100 });
+  // The engine polls the function set (§3.7): 100 ms on the reference engine here, the fixed 5 s
+  // of the real one on an external engine; the waits follow the poll.
+  const pollMs = externalEngine ? 5000 : 100;
+  it('calls back with FunctionInfo[] when the function set changes; the unsubscribe stops it', { timeout: 20000 + 4 * pollMs }, async () => {
+    const e = await engine(externalEngine ? {} : { functionsAvailablePollMs: pollMs });
     const a = worker(e.url);
     const lists: string[][] = [];
     const off = a.onFunctionsAvailable((fns) => lists.push(fns.map((f) => f.function_id)));
     await a.ready();
     const b = worker(e.url);
     b.registerFunction('fresh::fn', () => null);
-    await waitFor(() => lists.some((l) => l.includes('fresh::fn')), 5000, 'functions-available fired');
+    await waitFor(() => lists.some((l) => l.includes('fresh::fn')), 5000 + 2 * pollMs, 'functions-available fired');
     off();
     await waitFor(async () => !(await a.listTriggers({ include_internal: true })).some((t) => t.trigger_type === 'engine::functions-available'), 3000);
     const count = lists.length;
     b.registerFunction('fresh::fn2', () => null);
     await registered(a, 'fresh::fn2');
-    await new Promise((r) => setTimeout(r, 300));
+    // Longer than a poll: a still-bound trigger would have fired by now.
+    await new Promise((r) => setTimeout(r, externalEngine ? pollMs + 1000 : 3 * pollMs));
     expect(lists.length).toBe(count);
   });
 });

@@ -84,6 +84,17 @@ export async function engineUnderTest(): Promise<EngineUnderTest> {
   return engine;
 }
 
+/**
+ * Why the enqueue cases cannot run here, or `undefined`. An external engine queues only through a
+ * provider of `engine::queue::enqueue` (the standalone queue worker, with the queue {@link QUEUE});
+ * the real engine 0.23.0-rc.4 has none built in (docs/real-engine.md, "The queue").
+ */
+export async function queueUnavailable(caller: III): Promise<string | undefined> {
+  if (!EXTERNAL_URL) return undefined;
+  const listed = (await caller.listFunctions()).some((f) => f.function_id === 'engine::queue::enqueue');
+  return listed ? undefined : `no engine::queue::enqueue provider is registered on the external engine (the standalone queue worker, with a queue named "${QUEUE}")`;
+}
+
 /** Names unique across processes and runs, so parallel files can share an external engine. */
 export function unique(prefix: string): string {
   return `${prefix}-${process.pid}-${++counter}-${randomBytes(3).toString('hex')}`;

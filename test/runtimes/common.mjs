@@ -21,11 +21,12 @@ export function createReporter(runner) {
   let brokenReason;
   const reporter = {
     results,
-    /** Records and prints one case outcome. */
-    record(name, ok, ms, error) {
-      results.push({ name, ok, ms, error });
+    /** Records and prints one case outcome; `skipped` is the reason a case did not run. */
+    record(name, ok, ms, error, skipped) {
+      results.push({ name, ok, ms, error, skipped });
       const time = typeof ms === 'number' ? ` (${Math.round(ms)} ms)` : '';
-      if (ok) console.log(`ok   ${runner} › ${name}${time}`);
+      if (skipped !== undefined) console.log(`skip ${runner} › ${name}: ${skipped}`);
+      else if (ok) console.log(`ok   ${runner} › ${name}${time}`);
       else console.log(`FAIL ${runner} › ${name}${time}: ${String(error ?? 'failed').split('\n').join('\n       ')}`);
     },
     /** The runner itself broke (build, spawn, page crash): counted as a failure. */
@@ -37,11 +38,13 @@ export function createReporter(runner) {
       if (finished) return;
       finished = true;
       await killChildren();
-      const passed = results.filter((r) => r.ok).length;
-      let failed = results.length - passed;
-      if (brokenReason === undefined && results.length === 0) reporter.broken('no case ran (a --grep that matches nothing?)');
+      const skipped = results.filter((r) => r.skipped !== undefined).length;
+      const passed = results.filter((r) => r.ok).length - skipped;
+      let failed = results.length - passed - skipped;
+      if (brokenReason === undefined && passed + failed === 0) reporter.broken('no case ran (a --grep that matches nothing?)');
       if (brokenReason !== undefined) failed = Math.max(failed, 1);
-      console.log(`RESULT ${JSON.stringify({ runner, passed, failed })}`);
+      // `skipped` only when some case was skipped (against an external engine; it names why).
+      console.log(`RESULT ${JSON.stringify({ runner, passed, failed, ...(skipped ? { skipped } : {}) })}`);
       process.exitCode = failed > 0 ? 1 : 0;
       // Anything still holding the loop (sockets of a broken engine) must not hang the runner.
       setTimeout(() => process.exit(process.exitCode), 500).unref();
@@ -141,7 +144,7 @@ export function caseLineParser(reporter) {
     if (line.startsWith('CASE ')) {
       try {
         const r = JSON.parse(line.slice(5));
-        reporter.record(r.name, r.ok, r.ms, r.error);
+        reporter.record(r.name, r.ok, r.ms, r.error, r.skipped);
         return;
       } catch {
         // fall through: print it as output

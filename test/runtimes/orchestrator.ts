@@ -1,17 +1,20 @@
 /**
  * The Node side of every conformance run: the reference engine (a trusted listener with
- * the `default` queue, and an RBAC listener), a helper worker built from the Node entry
- * (the RBAC auth function, an echo, a callback into the runtime under test, channel
- * peers), and an HTTP control endpoint on 127.0.0.1 (`POST /restart`, `/stop`, `/start`, static files for
- * the browser page).
+ * the `default` queue, and an RBAC listener) or the external engine of III_TEST_ENGINE_URL
+ * (test/external-engine.ts), a helper worker built from the Node entry (the RBAC auth
+ * function, an echo, a callback into the runtime under test, channel peers), and an HTTP
+ * control endpoint on 127.0.0.1 (`POST /restart`, `/stop`, `/start`, static files for the
+ * browser page). An external engine cannot be restarted from here: the control operations then
+ * answer 501 and the config names what is unavailable, so the cases needing it are skipped.
  */
 import * as http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { startEngine, type EngineOptions, type RunningEngine } from '../engine/index.js';
 import type { ConformanceConfig } from '../conformance/suite.js';
 import { HELPER } from '../conformance/helper-ids.js';
+import { AUTH_FUNCTION_ID, engineLabel, externalEngine } from '../external-engine.js';
+import { NO_QUEUE_REASON, startConformanceEngine } from './conformance-engine.js';
 
 export interface OrchestratorOptions {
   /** Start the helper worker (needs the built node entry). @default true */
@@ -35,21 +38,13 @@ export interface Orchestrator {
 
 const repoRoot = path.resolve(import.meta.dirname ?? path.dirname(new URL(import.meta.url).pathname), '../..');
 
-function engineOptions(trustedPort: number, rbacPort: number): EngineOptions {
-  return {
-    host: '127.0.0.1',
-    queue: { queues: ['default'] },
-    // Workers that never announce fall into `default` quickly (§2.4); the suite announces anyway.
-    registrationGraceMs: 1000,
-    listeners: [
-      { host: '127.0.0.1', port: trustedPort },
-      { host: '127.0.0.1', port: rbacPort, rbac: { auth_function_id: HELPER.auth } },
-    ],
-    log: process.env.CONFORMANCE_ENGINE_LOG ? (level, msg) => console.error(`[engine ${level}] ${msg}`) : () => undefined,
-  };
+interface Helper {
+  shutdown(): Promise<void>;
+  ready(): Promise<void>;
+  hasFunction(id: string): Promise<boolean>;
 }
 
-function startHelper(sdk: any, url: string): { shutdown(): Promise<void>; ready(): Promise<void> } {
+function startHelper(sdk: any, url: string): Helper {
   const iii = sdk.registerWorker(url, {
     workerName: 'conformance-helper',
     reconnect: { initialDelayMs: 50, maxDelayMs: 250, minUptimeMs: 0 },
@@ -59,7 +54,7 @@ function startHelper(sdk: any, url: string): { shutdown(): Promise<void>; ready(
     logLevel: process.env.CONFORMANCE_HELPER_LOG === 'error' ? 'error' : 'silent',
   });
   // RBAC auth (§1.3): the token travels in the URL query (the only way a browser can carry it).
-  iii.registerFunction(HELPER.auth, (input: { query_params?: Record<string, string[]>; headers?: Record<string, string> }) => {
+  iii.registerFunction(AUTH_FUNCTION_ID, (input: { query_params?: Record<string, string[]>; headers?: Record<string, string> }) => {
     const token = input?.query_params?.token?.[0];
     // `deny-<secret>`: the secrets scenario's refused credentials (test/conformance/secrets.ts).
     if (token === 'deny' || token?.startsWith('deny-')) throw new Error('invalid token');
@@ -151,10 +146,11 @@ function startHelper(sdk: any, url: string): { shutdown(): Promise<void>; ready(
   });
   return {
     shutdown: () => iii.shutdown(),
+    hasFunction: async (id: string) => ((await iii.listFunctions()) as Array<{ function_id: string }>).some((f) => f.function_id === id),
     /** Connected, and every helper function is listed by the engine (registrations replayed). */
     async ready() {
       await iii.ready();
-      const wanted = Object.values(HELPER);
+      const wanted = [...Object.values(HELPER), AUTH_FUNCTION_ID];
       const deadline = Date.now() + 5000;
       for (;;) {
         const listed = new Set(((await iii.listFunctions().catch(() => [])) as Array<{ function_id: string }>).map((f) => f.function_id));
@@ -167,51 +163,35 @@ function startHelper(sdk: any, url: string): { shutdown(): Promise<void>; ready(
 }
 
 export async function startOrchestrator(options: OrchestratorOptions = {}): Promise<Orchestrator> {
-  let engine: RunningEngine = await startEngine(engineOptions(0, 0));
-  const trustedPort = engine.listeners[0]!.port;
-  const rbacPort = engine.listeners[1]!.port;
-  let helper: ReturnType<typeof startHelper> | undefined;
+  const engine = await startConformanceEngine();
+  let helper: Helper | undefined;
   if (options.helper !== false) {
     const entry = options.helperEntry ?? path.join(repoRoot, 'dist/node/index.js');
     const sdk = await import(pathToFileURL(entry).href);
-    helper = startHelper(sdk, engine.listeners[0]!.url);
+    helper = startHelper(sdk, engine.trustedUrl);
     await withTimeout(helper.ready(), 5000, 'helper worker ready');
   }
+  const unavailable = { ...engine.unavailable };
+  // An external engine has a queue only when a queue worker provides engine::queue::enqueue.
+  if (externalEngine && !(await helper?.hasFunction('engine::queue::enqueue'))) unavailable.queue = NO_QUEUE_REASON;
 
   // One engine operation at a time: stop, start and restart queue behind each other.
-  let running = true;
   let queue: Promise<void> = Promise.resolve();
   const serial = (op: () => Promise<void>): Promise<void> => {
     const next = queue.then(op);
     queue = next.catch(() => undefined);
     return next;
   };
-  const stopNow = async () => {
-    if (!running) return;
-    running = false;
-    await engine.close();
-  };
   const startNow = async () => {
-    if (running) return;
-    // The ports were just freed; a fresh bind can race the kernel briefly, so retry.
-    for (let attempt = 0; ; attempt++) {
-      try {
-        engine = await startEngine(engineOptions(trustedPort, rbacPort));
-        break;
-      } catch (e) {
-        if (attempt >= 20) throw e;
-        await new Promise((r) => setTimeout(r, 100));
-      }
-    }
-    running = true;
+    await engine.start();
     if (helper) await withTimeout(helper.ready(), 8000, 'helper worker ready after restart');
   };
   const restart = () =>
     serial(async () => {
-      await stopNow();
+      await engine.stop();
       await startNow();
     });
-  const stop = () => serial(stopNow);
+  const stop = () => serial(() => engine.stop());
   const start = () => serial(startNow);
   const operations: Record<string, () => Promise<void>> = { '/restart': restart, '/stop': stop, '/start': start };
 
@@ -228,7 +208,7 @@ export async function startOrchestrator(options: OrchestratorOptions = {}): Prom
     if (req.method === 'POST' && operation) {
       operation().then(
         () => res.writeHead(200, { 'content-type': 'application/json' }).end('{"ok":true}'),
-        (e: unknown) => res.writeHead(500).end(String(e)),
+        (e: unknown) => res.writeHead(engine.unavailable.control ? 501 : 500).end(String(e)),
       );
       return;
     }
@@ -249,11 +229,13 @@ export async function startOrchestrator(options: OrchestratorOptions = {}): Prom
   });
   const controlPort = (server.address() as AddressInfo).port;
   const config: ConformanceConfig = {
-    engineUrl: `ws://127.0.0.1:${trustedPort}`,
-    rbacUrl: `ws://127.0.0.1:${rbacPort}`,
+    engineUrl: engine.trustedUrl,
+    // Never used when unavailable (those cases are skipped); a closed port otherwise.
+    rbacUrl: engine.rbacUrl ?? 'ws://127.0.0.1:9',
     controlUrl: `http://127.0.0.1:${controlPort}`,
+    unavailable,
   };
-  options.log?.(`engine ${config.engineUrl}, rbac ${config.rbacUrl}, control ${config.controlUrl}`);
+  options.log?.(`${engineLabel()}: engine ${config.engineUrl}, rbac ${config.rbacUrl}, control ${config.controlUrl}`);
 
   let closed: Promise<void> | undefined;
   return {

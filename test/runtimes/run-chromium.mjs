@@ -69,7 +69,7 @@ try {
   for (const name of names) {
     try {
       const r = await within(40_000, `case "${name}"`, tab.evaluate((n) => window.conformance.run(n), name));
-      reporter.record(r.name, r.ok, r.ms, r.error);
+      reporter.record(r.name, r.ok, r.ms, r.error, r.skipped);
     } catch (error) {
       reporter.record(name, false, undefined, error instanceof Error ? error.message : String(error));
     }

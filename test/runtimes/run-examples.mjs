@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 // Runs the README's per-runtime examples (examples/<runtime>/worker.ts) against the reference
-// engine, each in its own runtime, importing 'iii-isomorphic' exactly as a user does (the
+// engine (or the external engine of III_TEST_ENGINE_URL), each in its own runtime, importing 'iii-isomorphic' exactly as a user does (the
 // package resolves itself through its exports map and the runtime's export condition), and
 // checks what each prints. The README quotes these files; test/unit/readme-snippets.test.ts
 // keeps the quotes verbatim.
@@ -24,8 +24,13 @@ const examples = [
 
 let engine;
 try {
-  const { startEngine } = await importTs('test/engine/index.ts');
-  engine = await startEngine({ port: 0 });
+  const { externalEngine } = await importTs('test/external-engine.ts');
+  if (externalEngine) {
+    engine = { url: externalEngine.url, close: async () => undefined };
+  } else {
+    const { startEngine } = await importTs('test/engine/index.ts');
+    engine = await startEngine({ port: 0 });
+  }
   for (const example of examples) {
     const started = Date.now();
     const out = [];

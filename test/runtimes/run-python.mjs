@@ -27,9 +27,10 @@ for (let i = 0; i < argv.length; i++) {
 }
 
 let runner = 'python';
-function finish(passed, failed, note) {
+function finish(passed, failed, note, skipped = 0) {
   if (note) console.log(note);
-  console.log(`RESULT ${JSON.stringify({ runner, passed, failed })}`);
+  // `skipped` only when some test was skipped (each printed its reason above).
+  console.log(`RESULT ${JSON.stringify({ runner, passed, failed, ...(skipped ? { skipped } : {}) })}`);
   process.exit(failed > 0 ? 1 : 0);
 }
 
@@ -49,7 +50,8 @@ const report = path.join(repoRoot, '.tmp', 'python', `vitest-${env.sdkVersion}.j
 rmSync(report, { force: true });
 const { done } = spawnBounded(
   path.join(repoRoot, 'node_modules/.bin/vitest'),
-  ['run', '--config', 'test/python/vitest.config.ts', '--reporter=default', '--reporter=json', `--outputFile.json=${report}`, ...vitestArgs],
+  // Verbose against an external engine: it prints the reason of each skipped test.
+  ['run', '--config', 'test/python/vitest.config.ts', `--reporter=${process.env.III_TEST_ENGINE_URL ? 'verbose' : 'default'}`, '--reporter=json', `--outputFile.json=${report}`, ...vitestArgs],
   {
     timeoutMs: SUITE_TIMEOUT_MS,
     env: { III_PYTHON_VENV: env.python, III_PYTHON_SDK: env.sdkVersion },
@@ -71,4 +73,5 @@ finish(
   json.numPassedTests,
   failed,
   known > 0 ? `[python] ${known} of the passing tests pin a known divergence (titles "[known …]"; see their comments)` : undefined,
+  json.numPendingTests ?? 0,
 );

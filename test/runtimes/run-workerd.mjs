@@ -38,7 +38,7 @@ try {
       } catch {
         throw new Error(`HTTP ${res.status}: ${text.slice(0, 500)}`);
       }
-      reporter.record(r.name, r.ok, r.ms, r.error);
+      reporter.record(r.name, r.ok, r.ms, r.error, r.skipped);
     } catch (error) {
       reporter.record(name, false, undefined, error instanceof Error ? error.message : String(error));
     }
