@@ -3,7 +3,7 @@
  * `registerWorker` to its platform with `createClientFactory`.
  */
 import { III, type ClientDeps } from './client.js';
-import type { InitOptions } from './options.js';
+import type { AddressSupplier, InitOptions } from './options.js';
 import type { Platform } from './platform.js';
 
 export { III, type IIIEvents, type ConnectionStateListener, type Channel, type ClientDeps } from './client.js';
@@ -46,6 +46,7 @@ export {
   DEFAULT_MAX_MESSAGE_BYTES,
   DEFAULT_ON_AUTH_ERROR,
   DEFAULT_RECONNECT,
+  type AddressSupplier,
   type AuthErrorPolicy,
   type HeartbeatOptions,
   type ReconnectOptions,
@@ -117,7 +118,12 @@ export type { StreamChannelRef } from './channels/ref.js';
 export type { Platform, Transport, TransportFactory, TransportHandlers, RuntimeInfo, WebSocketConstructor, WebSocketLike } from './platform.js';
 export { SDK_VERSION } from './version.js';
 
-export type RegisterWorker = (address?: string, options?: InitOptions) => III;
+/**
+ * Creates a worker and connects it in the background. `address`: the engine's ws:// or wss:// URL,
+ * or a function that gives it before each connection attempt (a fresh token each time,
+ * {@link AddressSupplier}).
+ */
+export type RegisterWorker = (address?: string | AddressSupplier, options?: InitOptions) => III;
 
 /**
  * The type of a worker handle (`iii-sdk`'s name): the public members of {@link III}, without its
