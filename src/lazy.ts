@@ -1,5 +1,5 @@
 /**
- * Code loaded on first use, only where a page may never need it (PRACTICES.md 17): the channel
+ * Code loaded on first use, only where a page may never need it: the channel
  * machinery (channels/reader-core.ts, writer-core.ts) and the valibot → JSON Schema converter
  * (registration/formats.ts). Bundlers emit each dynamically imported module as a chunk of its
  * own, which a page fetches the first time it is used (`npm run size` measures what pages fetch).

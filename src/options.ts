@@ -1,5 +1,5 @@
 /**
- * `InitOptions` of `registerWorker`, their documented defaults (PRACTICES.md 14), and the one
+ * `InitOptions` of `registerWorker`, their documented defaults (a `DEFAULT_*` constant each), and the one
  * place they are validated (a bad option throws at `registerWorker`, never later; the checks that
  * need more than a type test are in option-checks.ts).
  */
@@ -8,7 +8,7 @@ import type { LogLevel } from './logger.js';
 import { addressProblem, checkHeaders, checkKeys, fromIiiSdk, OPTION_KEYS } from './option-checks.js';
 import type { Platform, WebSocketConstructor } from './platform.js';
 
-/** Reconnect backoff (§3.10, PRACTICES.md 7); the session's backoff.ts applies it. */
+/** Reconnect backoff (§3.10); the session's backoff.ts applies it. */
 export interface ReconnectOptions {
   /** Delay before the first retry. @default 1000 */
   initialDelayMs: number;

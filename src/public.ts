@@ -141,7 +141,7 @@ declare global {
 
 /**
  * Binds `registerWorker` to a platform. `platform` may be a factory, called once per client, so
- * that importing an entry does no work (DESIGN.md: nothing at module scope).
+ * that importing an entry does no work (nothing at module scope: ARCHITECTURE.md "Layers").
  */
 export function createClientFactory(platform: Platform | (() => Platform), deps: ClientDeps = {}): RegisterWorker {
   return (address, options) => new III(typeof platform === 'function' ? platform() : platform, address, options, deps);

@@ -1,6 +1,6 @@
 /**
  * The conformance suite, written once and run unchanged in Node, headless Chromium,
- * Deno, workerd and Bun against the reference engine (PRACTICES.md item 12).
+ * Deno, workerd and Bun against the reference engine.
  * It imports nothing at runtime but the tiny assert helper and valibot (to build a request
  * schema, as users do): the SDK module under test (the built entry for that runtime, i.e.
  * what users get) arrives in the context.

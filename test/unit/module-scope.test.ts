@@ -1,6 +1,6 @@
 /**
  * Importing an entry does no work at module scope: no timer, no random draw (workerd rejects
- * both at startup; PRACTICES.md 3). Also guards the floors: `src/` imports no runtime module.
+ * both at startup). Also guards the floors: `src/` imports no runtime module.
  */
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
