@@ -1,7 +1,7 @@
 /**
  * The checks of `registerWorker`'s options that need more than a type test (issue 10 item 6,
  * issue 13 "Options"): unknown keys (with the closest valid name), upgrade headers that no
- * runtime could send, and the option names of the official `iii-sdk`, mapped onto ours (README
+ * runtime could send, and the option names of the official `iii-sdk`, mapped onto ours (docs/guide.md
  * "Options of iii-sdk"). Every failure is a `TypeError` naming the option and the fix; no message
  * quotes a header value. Messages are short: every page downloads them.
  */
