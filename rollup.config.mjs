@@ -18,7 +18,7 @@ const dependencies = Object.keys(JSON.parse(readFileSync(path.join(root, 'packag
   (d) => !nodeOnly.includes(d),
 );
 
-/** Bare ids that name a runtime: the core under src/ must never import them (PRACTICES.md item 1). */
+/** Bare ids that name a runtime: the core under src/ must never import them (ARCHITECTURE.md "Layers"). */
 export function isRuntimeModule(id) {
   return (
     id.startsWith('node:') ||
@@ -74,7 +74,7 @@ export function runtimeNeutralCore() {
         if ((parent?.type === 'Property' || parent?.type === 'MethodDefinition' || parent?.type === 'PropertyDefinition') && key === 'key' && !parent.computed) return;
         this.error(
           `${path.relative(root, info.id)} uses the runtime global "${node.name}": src/ must stay runtime-neutral ` +
-            '(DESIGN.md "Layout"); put runtime code under platform/.',
+            '(ARCHITECTURE.md "Layers"); put runtime code under platform/.',
         );
       });
     },
@@ -173,19 +173,21 @@ const declarationInputs = {
   index: 'platform/web/types.ts',
   ...Object.fromEntries(Object.keys(entries).map((name) => [`${name}/index`, `platform/${name}/index.ts`])),
 };
+// The comments cite the wire protocol by section (`§3.7`): the package ships it as docs/protocol.md.
+const typesBanner = '/* iii-isomorphic. A `§N.M` in a comment is a section of docs/protocol.md, shipped in this package. */';
 const dtsPlugin = () => dts({ tsconfig: path.join(root, 'tsconfig.json'), compilerOptions: { noEmit: false } });
 const declarations = [
   {
     input: declarationInputs,
     external: external([...dependencies, ...nodeOnly], true),
     plugins: [runtimeNeutralCore(), dtsPlugin()],
-    output: { dir: 'dist', entryFileNames: '[name].d.ts', chunkFileNames: 'types/[name]-[hash].d.ts', format: 'es' },
+    output: { dir: 'dist', entryFileNames: '[name].d.ts', chunkFileNames: 'types/[name]-[hash].d.ts', format: 'es', banner: typesBanner },
   },
   {
     input: 'platform/node/index.ts',
     external: external([...dependencies, ...nodeOnly], true),
     plugins: [runtimeNeutralCore(), dtsPlugin()],
-    output: { file: 'dist/node/index.d.cts', format: 'es' },
+    output: { file: 'dist/node/index.d.cts', format: 'es', banner: typesBanner },
   },
 ];
 

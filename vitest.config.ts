@@ -11,7 +11,7 @@ const external = Boolean(process.env.III_TEST_ENGINE_URL?.trim());
 // Node-side tests: the reference engine's frame-level tests, the SDK core's unit tests
 // (fake transport, fake clock) and the Node SDK against the reference engine on loopback.
 export default defineConfig({
-  // examples/testing imports the package by name, as a user does; in the repository that is the
+  // The examples' tests import the package by name, as a user does; in the repository that is the
   // sources (e2e/run-pack.mjs runs the same file against the packed tarball).
   resolve: {
     alias: [
@@ -20,7 +20,7 @@ export default defineConfig({
     ],
   },
   test: {
-    include: ['test/**/*.test.ts', 'examples/testing/**/*.test.ts'],
+    include: ['test/**/*.test.ts', 'examples/**/*.test.ts'],
     // Of test/runtimes only node.test.ts is a vitest file (it needs `npm run build`); the other
     // runtimes have their own runners (run-chromium.mjs, run-deno.mjs, run-bun.mjs, run-workerd.mjs).
     // test/python is the cross-language suite: test/runtimes/run-python.mjs sets up its Python venv

@@ -10,7 +10,7 @@ interface Command {
 
 const COMMANDS: Record<string, Command> = {
   engine: { summary: 'start the reference iii engine (docs/testing.md)', load: () => import('./engine.js') },
-  types: { summary: "write a declaration that types trigger() from a running engine's functions (README: Typed end to end)", load: () => import('./types.js') },
+  types: { summary: "write a declaration that types trigger() from a running engine's functions (docs/guide.md: Typed end to end)", load: () => import('./types.js') },
 };
 
 function usage(): string {

@@ -1,20 +1,28 @@
 #!/usr/bin/env node
-// Packed-tarball check (PRACTICES.md item 13): `npm pack`, install the tarball into a fresh
-// temp project, then import the bare specifier `iii-isomorphic` under each runtime's export
-// condition — node (ESM and CJS), deno, bun, browser (Chromium, bundled by esbuild) and workerd
-// (miniflare, bundled by esbuild with the `workerd` condition, as wrangler does) — and connect to
-// a reference engine (or the external one of III_TEST_ENGINE_URL). Each probe checks that the condition picked its own entry (the entry's
-// platform factory is exported) and that a register + call round trip works.
+// Packed-tarball check: the README's install commands, followed literally in a fresh project.
+// The repository is copied as a clone has it (tracked and unignored files, no dist/), its
+// node_modules linked in place of `npm ci`, and only the browser entry built (a partial dist/,
+// as the demo's build or `III_BUILD_ENTRIES` leaves it). Then, as the README says, `npm pack`
+// in the copy (its `prepack` must build the whole dist/) and `npm install <tarball>` in a new
+// project beside it. The tarball must hold every file package.json names and every file those
+// import (scripts/dist.mjs). The project then imports the bare specifier `iii-isomorphic`
+// under each runtime's export condition — node (ESM and CJS), deno, bun, browser (a Vite build
+// in Chromium) and workerd (miniflare, bundled by esbuild with the `workerd` condition, as
+// wrangler does) — and connects to a reference engine (or the external one of
+// III_TEST_ENGINE_URL). Each probe checks that the condition
+// picked its own entry (the entry's platform factory is exported) and that a register + call
+// round trip works. A path install (`npm install ../iii-isomorphic`) is checked in Node too.
 // Then the testing export, as a user gets it: `iii-isomorphic/testing` imported (ESM and CJS)
 // without work at module scope and closed without leftovers, refused with a clear error in a
-// browser bundle, the documented vitest examples (examples/testing) run and type-checked in the
+// browser bundle, the documented vitest examples (examples/*/*.test.ts) run and type-checked in the
 // fresh project, and `npx iii-isomorphic engine` started from the installed binary.
 //
 // Usage: npm run build && node e2e/run-pack.mjs   (last line: RESULT {...}; non-zero exit on failure)
-// The install tries `--offline` first (dependencies from the npm cache) and falls back to
-// `--prefer-offline` (the registry is reachable here).
+// The test tools (vitest, vite) are installed with `--offline` first (from the npm cache) and
+// `--prefer-offline` as the fallback (the registry is reachable here).
 import { execFile } from 'node:child_process';
-import { copyFile, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { copyFile, mkdir, mkdtemp, readdir, readFile, rm, symlink, writeFile } from 'node:fs/promises';
+import { existsSync } from 'node:fs';
 import http from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
@@ -29,9 +37,14 @@ import {
   within,
 } from '../test/runtimes/common.mjs';
 
+import { missingFiles } from '../scripts/dist.mjs';
+
 const run = promisify(execFile);
+/** The Vite of the browser app (what `npm create vite` gave on the day this was written). */
+const VITE_VERSION = '8.4.0';
 const reporter = createReporter('pack');
-deadline(reporter, 300_000);
+// The copy's `npm pack` builds the whole package (a minute or two on a busy 2-core machine).
+deadline(reporter, 540_000);
 
 // The probe, as source text, so every runtime runs the very same code.
 const probeSource = `
@@ -53,10 +66,10 @@ export async function probe(sdk, url, factory, runtime) {
 }
 `;
 
-async function timed(name, fn) {
+async function timed(name, fn, ms = 60_000) {
   const start = Date.now();
   try {
-    const detail = await within(60_000, name, fn());
+    const detail = await within(ms, name, fn());
     reporter.record(`${name}${detail ? `: ${detail}` : ''}`, true, Date.now() - start);
   } catch (error) {
     reporter.record(name, false, Date.now() - start, error instanceof Error ? error.message : String(error));
@@ -81,37 +94,85 @@ async function child(command, args, cwd) {
   throw new Error(verdict ? verdict.slice(4) : `exit ${exit.code}${exit.timedOut ? ' (timed out)' : ''}: ${lines.slice(-8).join(' | ')}`);
 }
 
+/** The README's lines, which this runner follows; it fails when README.md no longer says them. */
+const pkg = JSON.parse(await readFile(path.join(repoRoot, 'package.json'), 'utf8'));
+const tarballName = `${pkg.name}-${pkg.version}.tgz`;
+const readmeInstall = ['cd iii-isomorphic', 'npm pack', 'cd ../my-app', `npm install ../iii-isomorphic/${tarballName}`];
+
 let tmp;
 let engine;
 try {
   for (const e of ['node', 'browser', 'deno', 'workers', 'bun', 'testing']) await requireBuilt(e);
   tmp = await mkdtemp(path.join(os.tmpdir(), 'iii-pack-'));
-  const packDir = path.join(tmp, 'pack');
-  const app = path.join(tmp, 'app');
-  await run('mkdir', ['-p', packDir, app]);
+  const clone = path.join(tmp, 'iii-isomorphic');
+  const app = path.join(tmp, 'my-app');
+  await mkdir(app);
 
-  await timed('npm pack', async () => {
-    await run('npm', ['pack', '--pack-destination', packDir, '--silent'], { cwd: repoRoot, timeout: 60_000 });
-    const files = await readdir(packDir);
-    if (!files.some((f) => f.endsWith('.tgz'))) throw new Error('no tarball produced');
-    return files.join(', ');
+  await timed('README.md gives the install commands this runner follows', async () => {
+    const readme = await readFile(path.join(repoRoot, 'README.md'), 'utf8');
+    const block = /## Install[\s\S]*?```sh\n([\s\S]*?)```/.exec(readme)?.[1] ?? '';
+    const lines = block.split('\n').map((l) => l.replace(/\s+#.*$/, '').trim()).filter(Boolean);
+    const absent = readmeInstall.filter((line) => !lines.some((l) => l === line || l.split(' && ').includes(line)));
+    if (absent.length) throw new Error(`the README's install block lacks: ${absent.join(' | ')}`);
+    return lines.join(' ; ');
   });
-  const tgz = path.join(packDir, (await readdir(packDir)).find((f) => f.endsWith('.tgz')));
-  await writeFile(path.join(app, 'package.json'), JSON.stringify({ name: 'pack-app', private: true, type: 'module' }, null, 2));
-  await writeFile(path.join(app, 'probe.mjs'), probeSource);
 
-  const vitestVersion = JSON.parse(await readFile(path.join(repoRoot, 'package.json'), 'utf8')).devDependencies.vitest;
-  await timed('npm install <tarball> vitest', async () => {
-    // vitest for the documented example (examples/testing), the version this repository uses.
-    const base = ['install', tgz, `vitest@${vitestVersion}`, '--no-audit', '--no-fund', '--no-package-lock', '--ignore-scripts'];
+  await timed('a clone with a partial build: dist/ lacks most of the package', async () => {
+    // What `git clone` gives: the tracked files and the new ones not ignored (no dist/, no .tmp/).
+    const { stdout } = await run('git', ['ls-files', '-z', '--cached', '--others', '--exclude-standard'], { cwd: repoRoot, maxBuffer: 64 * 1024 * 1024 });
+    let copied = 0;
+    for (const file of new Set(stdout.split('\0').filter(Boolean))) {
+      const from = path.join(repoRoot, file);
+      if (!existsSync(from)) continue; // deleted in the working tree
+      await mkdir(path.dirname(path.join(clone, file)), { recursive: true });
+      await copyFile(from, path.join(clone, file));
+      copied++;
+    }
+    // In place of `npm ci`, which would download the whole tool chain again.
+    await symlink(path.join(repoRoot, 'node_modules'), path.join(clone, 'node_modules'), 'dir');
+    await run(path.join(clone, 'node_modules/.bin/rollup'), ['-c', 'rollup.config.mjs'], { cwd: clone, env: { ...process.env, III_BUILD_ENTRIES: 'browser' }, timeout: 180_000 });
+    const missing = missingFiles(clone);
+    if (missing.length === 0) throw new Error('the partial build left nothing missing: this check would prove nothing');
+    return `${copied} files; after III_BUILD_ENTRIES=browser, ${missing.length} files of the package are missing`;
+  }, 200_000);
+
+  await timed('npm pack (README) after the partial build: prepack builds the whole dist/', async () => {
+    await run('npm', ['pack', '--silent'], { cwd: clone, timeout: 400_000 });
+    if (!existsSync(path.join(clone, tarballName))) throw new Error(`no ${tarballName} in the clone`);
+    const unpacked = path.join(tmp, 'unpacked');
+    await mkdir(unpacked);
+    await run('tar', ['-xzf', path.join(clone, tarballName), '-C', unpacked]);
+    const missing = missingFiles(path.join(unpacked, 'package'));
+    if (missing.length) throw new Error(`the tarball lacks: ${missing.join(', ')}`);
+    const { stdout } = await run('tar', ['-tzf', path.join(clone, tarballName)]);
+    const files = stdout.trim().split('\n');
+    for (const f of ['LICENSE', 'README.md', 'CHANGELOG.md', 'docs/protocol.md']) {
+      if (!files.includes(`package/${f}`)) throw new Error(`the tarball lacks ${f}`);
+    }
+    return `${tarballName}: ${files.length} files, every file package.json names and their imports, LICENSE, CHANGELOG.md, docs/protocol.md`;
+  }, 420_000);
+
+  await writeFile(path.join(app, 'package.json'), JSON.stringify({ name: 'my-app', private: true, type: 'module' }, null, 2));
+  await writeFile(path.join(app, 'probe.mjs'), probeSource);
+  await timed(`npm install ../iii-isomorphic/${tarballName} (README, in a new project)`, async () => {
+    await run('npm', ['install', `../iii-isomorphic/${tarballName}`, '--no-audit', '--no-fund'], { cwd: app, timeout: 120_000 });
+    const installed = JSON.parse(await readFile(path.join(app, 'node_modules/iii-isomorphic/package.json'), 'utf8'));
+    return `iii-isomorphic ${installed.version} installed`;
+  }, 130_000);
+
+  const vitestVersion = pkg.devDependencies.vitest;
+  await timed(`test tools: vitest@${vitestVersion}, vite@${VITE_VERSION}`, async () => {
+    // vitest for the documented examples (examples/testing, examples/auth), the version this
+    // repository uses; vite for the browser app.
+    const base = ['install', '--save-dev', `vitest@${vitestVersion}`, `vite@${VITE_VERSION}`, '--no-audit', '--no-fund', '--ignore-scripts'];
     try {
       await run('npm', [...base, '--offline'], { cwd: app, timeout: 90_000 });
-      return 'offline, dependencies from the npm cache';
+      return 'offline, from the npm cache';
     } catch {
       await run('npm', [...base, '--prefer-offline'], { cwd: app, timeout: 120_000 });
-      return 'prefer-offline (some dependencies fetched from the registry)';
+      return 'prefer-offline (some fetched from the registry)';
     }
-  });
+  }, 220_000);
 
   // The reference engine, or the external one of III_TEST_ENGINE_URL (test/external-engine.ts).
   const { externalEngine } = await importTs('test/external-engine.ts');
@@ -139,6 +200,20 @@ try {
   );
   await timed('node (require)', () => child(process.execPath, ['node-cjs.cjs', url], app));
 
+  // The README's other way: a path install of the clone (npm links it and runs its `prepare`).
+  await timed('npm install ../iii-isomorphic (a path install): node import and require', async () => {
+    const pathApp = path.join(tmp, 'path-app');
+    await mkdir(pathApp);
+    await writeFile(path.join(pathApp, 'package.json'), JSON.stringify({ name: 'path-app', private: true, type: 'module' }, null, 2));
+    await run('npm', ['install', '../iii-isomorphic', '--no-audit', '--no-fund'], { cwd: pathApp, timeout: 120_000 });
+    await writeFile(path.join(pathApp, 'probe.mjs'), probeSource);
+    await copyFile(path.join(app, 'node-esm.mjs'), path.join(pathApp, 'node-esm.mjs'));
+    await copyFile(path.join(app, 'node-cjs.cjs'), path.join(pathApp, 'node-cjs.cjs'));
+    const esm = await child(process.execPath, ['node-esm.mjs', url], pathApp);
+    const cjs = await child(process.execPath, ['node-cjs.cjs', url], pathApp);
+    return `import: ${esm}; require: ${cjs}`;
+  }, 150_000);
+
   // deno (`deno` condition): bare specifiers through package.json + node_modules.
   await writeFile(path.join(app, 'deno.json'), JSON.stringify({ nodeModulesDir: 'manual', lock: false }));
   await writeFile(
@@ -158,21 +233,20 @@ try {
   );
   await timed('bun', () => child(path.join(repoRoot, 'node_modules/.bin/bun'), ['run', 'bun.mjs', url], app));
 
-  const esbuild = await import('esbuild');
-
-  // browser (`browser` condition, resolved by a bundler)
+  // browser (`browser` condition): a Vite app, as `npm create vite` makes one, built and served.
   await writeFile(
-    path.join(app, 'browser.mjs'),
+    path.join(app, 'main.js'),
     `import * as sdk from 'iii-isomorphic';\nimport { probe } from './probe.mjs';\n` +
       `window.result = probe(sdk, new URL(location.href).searchParams.get('engine'), 'createBrowserPlatform', 'browser').then((m) => 'OK ' + m, (e) => 'ERR ' + e.message);\n`,
   );
-  await timed('browser (chromium)', async () => {
-    const out = await esbuild.build({ entryPoints: [path.join(app, 'browser.mjs')], absWorkingDir: app, bundle: true, format: 'esm', platform: 'browser', write: false, logLevel: 'error' });
-    const js = out.outputFiles[0].contents;
-    const server = http.createServer((req, res) => {
-      if (req.url?.startsWith('/app.js')) res.writeHead(200, { 'content-type': 'text/javascript' }).end(js);
-      else if (req.url?.startsWith('/?') || req.url === '/') res.writeHead(200, { 'content-type': 'text/html' }).end('<!doctype html><script type="module" src="/app.js"></script>');
-      else res.writeHead(404).end();
+  await writeFile(path.join(app, 'index.html'), '<!doctype html>\n<html><body><script type="module" src="/main.js"></script></body></html>\n');
+  await timed('browser: a Vite build, in Chromium', async () => {
+    await run(process.execPath, [path.join(app, 'node_modules/vite/bin/vite.js'), 'build', '--logLevel', 'error'], { cwd: app, timeout: 90_000 });
+    const built = path.join(app, 'dist');
+    const server = http.createServer(async (req, res) => {
+      const file = path.join(built, new URL(req.url ?? '/', 'http://x').pathname.replace(/^\/$/, '/index.html'));
+      if (!file.startsWith(built) || !existsSync(file)) return void res.writeHead(404).end();
+      res.writeHead(200, { 'content-type': file.endsWith('.js') ? 'text/javascript' : 'text/html' }).end(await readFile(file));
     });
     await new Promise((r) => server.listen(0, '127.0.0.1', r));
     const { chromium } = await import('playwright-core');
@@ -187,12 +261,14 @@ try {
       await page.waitForFunction(() => window.result !== undefined, undefined, { timeout: 15_000 });
       const verdict = await page.evaluate(() => window.result);
       if (!verdict.startsWith('OK ')) throw new Error(verdict.slice(4));
-      return verdict.slice(3);
+      return `vite ${VITE_VERSION}: ${verdict.slice(3)}`;
     } finally {
       await browser.close();
       server.close();
     }
-  });
+  }, 120_000);
+
+  const esbuild = await import('esbuild');
 
   // workerd (`workerd` condition, bundled as wrangler does; miniflare)
   await writeFile(
@@ -268,8 +344,13 @@ try {
     return `startEngine() rejects: "${message.slice(0, 60)}…"`;
   });
 
-  // The documented example (docs/testing.md), run by the project's own vitest and type-checked.
-  for (const f of ['worker.test.ts', 'rbac.test.ts']) await copyFile(path.join(repoRoot, 'examples/testing', f), path.join(app, f));
+  // The documented examples (docs/testing.md, auth.md, errors.md, guide.md), run by vitest and type-checked.
+  // Every example test of examples/ (vitest.config.ts runs the same files against the sources).
+  for (const dir of ['testing', 'auth', 'errors', 'triggers']) {
+    for (const f of (await readdir(path.join(repoRoot, 'examples', dir))).filter((n) => n.endsWith('.test.ts'))) {
+      await copyFile(path.join(repoRoot, 'examples', dir, f), path.join(app, f));
+    }
+  }
   await timed('testing: the documented vitest examples pass', async () => {
     const lines = [];
     const { done } = spawnBounded(process.execPath, [path.join(app, 'node_modules/vitest/vitest.mjs'), 'run', '--root', app], {

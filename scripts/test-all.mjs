@@ -9,9 +9,10 @@
 //    as its last line, `RESULT {"runner":…,"passed":N,"failed":M}`; a runner that prints no such line
 //    counts as one failure, so a broken runner can never pass silently.
 import { spawn } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync, readdirSync, statSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, readdirSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { whyBuild } from './dist.mjs';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const tmp = path.join(root, '.tmp');
@@ -45,25 +46,11 @@ function run(cmd, args, { capture = false } = {}) {
 
 const results = [];
 
-// Build first when dist/ is older than the sources: the runtime runners and the tarball
-// checks import dist/, which is what users get.
-function newestMtime(dir, skip = new Set()) {
-  let newest = 0;
-  for (const entry of readdirSync(dir, { withFileTypes: true })) {
-    const p = path.join(dir, entry.name);
-    if (skip.has(p)) continue;
-    newest = Math.max(newest, entry.isDirectory() ? newestMtime(p, skip) : statSync(p).mtimeMs);
-  }
-  return newest;
-}
-const builtAt = existsSync(path.join(root, 'dist')) ? newestMtime(path.join(root, 'dist')) : 0;
-// dist/testing and dist/cli are built from test/engine (its tests excepted) and cli/.
-const engineSources = newestMtime(path.join(root, 'test/engine'), new Set([path.join(root, 'test/engine/tests')]));
-const sourcesAt = Math.max(engineSources, ...['src', 'platform', 'cli', 'rollup.config.mjs', 'package.json'].map((p) => {
-  const full = path.join(root, p);
-  return statSync(full).isDirectory() ? newestMtime(full) : statSync(full).mtimeMs;
-}));
-if (builtAt < sourcesAt) {
+// Build first when dist/ is incomplete or older than the sources (scripts/dist.mjs): the runtime
+// runners and the tarball checks import dist/, which is what users get.
+const why = whyBuild(root);
+if (why) {
+  console.log(`[test-all] ${why}: npm run build`);
   const build = await run('npm', ['run', '--silent', 'build']);
   if (build.code !== 0) results.push({ runner: 'build', passed: 0, failed: 1 });
 }
@@ -92,7 +79,7 @@ if (existsSync(vitestJson)) {
 }
 if (vitest.code !== 0 && results.at(-1).failed === 0) results.at(-1).failed = 1;
 
-// Artefact guards (PRACTICES.md item 13): the bytes three real pages download, each under its
+// Artefact guards: the bytes three real pages download, each under its
 // ratchet (scripts/size.mjs: Chromium, the packed package bundled by esbuild), publint + attw
 // on the packed package, and the API reference (typedoc with warnings as errors, so a broken
 // {@link} or a type it cannot resolve fails here). Each counts as one check.

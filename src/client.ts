@@ -11,7 +11,7 @@ import type { CallerInput, CallRequest, CallResult, HandlerInput } from './funct
 import type { FunctionInfo, ListFunctionsOptions, ListTriggersOptions, TriggerInfo, WorkerInfo } from './info.js';
 import { lazily } from './lazy.js';
 import { Logger, toEngine } from './logger.js';
-import { resolveOptions, type InitOptions, type ResolvedOptions } from './options.js';
+import { resolveOptions, type AddressSupplier, type InitOptions, type ResolvedOptions } from './options.js';
 import type { Platform } from './platform.js';
 import { reporter, Routes, sessionLink } from './routes.js';
 import type { AnySchema } from './schema.js';
@@ -55,7 +55,7 @@ export class III<TReader = ChannelReader, TWriter = ChannelWriter> {
   readonly #link: ReturnType<typeof sessionLink>;
   #shutdown: Promise<void> | undefined;
 
-  constructor(platform: Platform, address: string | undefined, options: InitOptions = {}, deps: ClientDeps<TReader, TWriter> = {}) {
+  constructor(platform: Platform, address: string | AddressSupplier | undefined, options: InitOptions = {}, deps: ClientDeps<TReader, TWriter> = {}) {
     const o = (this.#o = resolveOptions(platform, address, options));
     // Before anything opens: Workers refuses a client at module scope (a clear error, then).
     const outsideRequest = platform.bindRequest?.();
@@ -75,7 +75,7 @@ export class III<TReader = ChannelReader, TWriter = ChannelWriter> {
     this.logger = new Logger({ level: o.logLevel, console: sink, prefix: `[${o.workerName}]`, forward });
     const registry = new Registry();
     const report = reporter(this.#events);
-    const channels = (this.#channels = new ChannelEnds(platform, o.address, deps));
+    const channels = (this.#channels = new ChannelEnds(platform, () => this.getAddress(), deps));
     // From the options: propagator, maxMessageBytes, sendStackTraces.
     const serving = new Serving({
       ...o,
@@ -118,10 +118,13 @@ export class III<TReader = ChannelReader, TWriter = ChannelWriter> {
   /**
    * The engine address as given (argument, else env `III_URL`, else the default), not redacted:
    * what `new ChannelReader(iii.getAddress(), ref)` needs. It may carry a credential (a `?token=`
-   * query, a password): do not log it.
+   * query, a password): do not log it. Given an address function: the address of the latest
+   * attempt; an Error before the function has answered once (after `ready()` it has).
    */
   getAddress(): string {
-    return this.#o.address;
+    const address = this.#conn.address;
+    if (address === undefined) throw new Error('getAddress(): the address function has not given an address yet; call it after `await iii.ready()`');
+    return address;
   }
 
   /**

@@ -1,5 +1,5 @@
 /**
- * Code loaded on first use, only where a page may never need it (PRACTICES.md 17): the channel
+ * Code loaded on first use, only where a page may never need it: the channel
  * machinery (channels/reader-core.ts, writer-core.ts), the valibot → JSON Schema converter
  * (registration/formats.ts), the listings' decoders (info.ts) and the code that takes bindings
  * delivered to a trigger-type provider (registration/deliveries.ts). Bundlers emit each dynamically imported module as a chunk of its

@@ -1,10 +1,11 @@
 /**
  * The checks of `registerWorker`'s options that need more than a type test (issue 10 item 6,
  * issue 13 "Options"): unknown keys (with the closest valid name), upgrade headers that no
- * runtime could send, and the option names of the official `iii-sdk`, mapped onto ours (README
+ * runtime could send, and the option names of the official `iii-sdk`, mapped onto ours (docs/guide.md
  * "Options of iii-sdk"). Every failure is a `TypeError` naming the option and the fix; no message
  * quotes a header value. Messages are short: every page downloads them.
  */
+import { redactUrl } from './redact.js';
 
 /** Every key `InitOptions` has, the `iii-sdk` aliases included. */
 export const OPTION_KEYS = [
@@ -76,6 +77,21 @@ export function checkHeaders(headers: unknown): void {
           /[^\t\x20-\x7e\x80-\xff]/.test(value) && 'holds a line break or another control character';
     if (bad) throw new TypeError(`headers[${JSON.stringify(name)}] ${bad}`);
   }
+}
+
+/**
+ * What is wrong with `address` as an engine address, or `undefined` when it is a ws:// or wss://
+ * URL. The address is shown without its query values: it may carry a token (redact.ts).
+ */
+export function addressProblem(address: unknown): string | undefined {
+  if (typeof address !== 'string') return `${address === null ? 'null' : typeof address}, not a ws:// or wss:// URL`;
+  try {
+    const { protocol } = new URL(address);
+    if (protocol === 'ws:' || protocol === 'wss:') return undefined;
+  } catch {
+    // Not a URL at all: same message.
+  }
+  return `"${redactUrl(address)}": expected a ws:// or wss:// URL`;
 }
 
 /** `iii-sdk`'s `reconnectionConfig` field → ours (`maxRetries: -1` is `Infinity`). */

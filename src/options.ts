@@ -1,15 +1,14 @@
 /**
- * `InitOptions` of `registerWorker`, their documented defaults (PRACTICES.md 14), and the one
+ * `InitOptions` of `registerWorker`, their documented defaults (a `DEFAULT_*` constant each), and the one
  * place they are validated (a bad option throws at `registerWorker`, never later; the checks that
  * need more than a type test are in option-checks.ts).
  */
 import { optionalName } from './arguments.js';
 import type { LogLevel } from './logger.js';
-import { checkHeaders, checkKeys, fromIiiSdk, OPTION_KEYS } from './option-checks.js';
+import { addressProblem, checkHeaders, checkKeys, fromIiiSdk, OPTION_KEYS } from './option-checks.js';
 import type { Platform, WebSocketConstructor } from './platform.js';
-import { redactUrl } from './redact.js';
 
-/** Reconnect backoff (§3.10, PRACTICES.md 7); the session's backoff.ts applies it. */
+/** Reconnect backoff (§3.10); the session's backoff.ts applies it. */
 export interface ReconnectOptions {
   /** Delay before the first retry. @default 1000 */
   initialDelayMs: number;
@@ -97,6 +96,16 @@ export interface TracePropagator {
   extract?<T>(carrier: { traceparent?: string; baggage?: string }, run: () => T): T;
 }
 
+/**
+ * Gives the engine address for the next connection attempt; `registerWorker` takes one in place
+ * of a fixed address. Called before every attempt, the first included, and awaited when it returns
+ * a promise (at most `handshakeTimeoutMs`): the way to put a fresh token in the query of each
+ * attempt, since credentials travel only in the upgrade request (§1.3). A throw, a rejection or
+ * an answer that is not a ws:// or wss:// URL fails that attempt, which is retried with the
+ * backoff of `reconnect`.
+ */
+export type AddressSupplier = () => string | PromiseLike<string>;
+
 export interface InitOptions {
   /** Worker name announced to the engine (§1.2). @default env `III_WORKER_NAME`, else the platform's default (`<hostname>:<pid>` on Node) */
   workerName?: string;
@@ -149,7 +158,7 @@ export interface InitOptions {
 }
 
 export interface ResolvedOptions {
-  address: string;
+  address: string | AddressSupplier;
   workerName: string;
   workerDescription?: string | undefined;
   namespace: string | undefined;
@@ -191,19 +200,15 @@ function positive(name: string, value: number | undefined, fallback: number, all
   return value;
 }
 
-export function resolveOptions(platform: Platform, address: string | undefined, given: InitOptions = {}): ResolvedOptions {
+export function resolveOptions(platform: Platform, address: string | AddressSupplier | undefined, given: InitOptions = {}): ResolvedOptions {
   if (given === null || typeof given !== 'object') throw new TypeError('registerWorker(address, options): options must be an object');
   checkKeys('registerWorker', given, OPTION_KEYS);
   const { options, warnings } = fromIiiSdk(given as Record<string, unknown>);
   const o = options as InitOptions;
   const addr = address ?? platform.env('III_URL') ?? DEFAULT_ADDRESS;
-  try {
-    const u = new URL(addr);
-    if (u.protocol !== 'ws:' && u.protocol !== 'wss:') throw new Error('scheme');
-  } catch {
-    // Shown without its query: the address may carry a token (redact.ts).
-    throw new TypeError(`invalid engine address "${redactUrl(String(addr))}": expected a ws:// or wss:// URL`);
-  }
+  // A function's answers are checked per attempt (session/address.ts).
+  const problem = typeof addr === 'function' ? undefined : addressProblem(addr);
+  if (problem) throw new TypeError(`invalid engine address ${problem}`);
   if (o.WebSocket !== undefined && typeof o.WebSocket !== 'function') throw new TypeError(`WebSocket must be a constructor, got ${typeof o.WebSocket}`);
   if (o.headers !== undefined) checkHeaders(o.headers);
   if (o.headers !== undefined && !platform.supportsHeaders && !o.WebSocket) {

@@ -2,7 +2,7 @@
  * The seam between the runtime-neutral core and a concrete JavaScript runtime.
  *
  * The core never chooses a runtime: every client receives one `Platform` object
- * (DESIGN.md "Layout"), so two clients in one process can use different transports
+ * (ARCHITECTURE.md "Layers"), so two clients in one process can use different transports
  * and tests can hand in a fake transport and a fake clock without patching globals.
  */
 

@@ -5,7 +5,7 @@
 import type { ChannelReader } from './channels/reader.js';
 import type { ChannelWriter } from './channels/writer.js';
 import { III, type ClientDeps } from './client.js';
-import type { InitOptions } from './options.js';
+import type { AddressSupplier, InitOptions } from './options.js';
 import type { Platform } from './platform.js';
 
 export { III, type IIIEvents, type ConnectionStateListener, type Channel, type ClientDeps } from './client.js';
@@ -48,6 +48,7 @@ export {
   DEFAULT_MAX_MESSAGE_BYTES,
   DEFAULT_ON_AUTH_ERROR,
   DEFAULT_RECONNECT,
+  type AddressSupplier,
   type AuthErrorPolicy,
   type HeartbeatOptions,
   type ReconnectOptions,
@@ -122,7 +123,12 @@ export { ChannelDirection, ChannelItem, createChannel, extractChannelRefs, isCha
 export type { Platform, Transport, TransportFactory, TransportHandlers, RuntimeInfo, WebSocketConstructor, WebSocketLike } from './platform.js';
 export { SDK_VERSION } from './version.js';
 
-export type RegisterWorker<TReader = ChannelReader, TWriter = ChannelWriter> = (address?: string, options?: InitOptions) => III<TReader, TWriter>;
+/**
+ * Creates a worker and connects it in the background. `address`: the engine's ws:// or wss:// URL,
+ * or a function that gives it before each connection attempt (a fresh token each time,
+ * {@link AddressSupplier}).
+ */
+export type RegisterWorker<TReader = ChannelReader, TWriter = ChannelWriter> = (address?: string | AddressSupplier, options?: InitOptions) => III<TReader, TWriter>;
 
 /**
  * The type of a worker handle (`iii-sdk`'s name): the public members of {@link III}, without its
@@ -140,7 +146,7 @@ declare global {
 
 /**
  * Binds `registerWorker` to a platform. `platform` may be a factory, called once per client, so
- * that importing an entry does no work (DESIGN.md: nothing at module scope). `deps` are the
+ * that importing an entry does no work (nothing at module scope: ARCHITECTURE.md "Layers"). `deps` are the
  * entry's own channel classes, the ones its clients hand out.
  */
 export function createClientFactory<TReader = ChannelReader, TWriter = ChannelWriter>(

@@ -20,6 +20,6 @@ export class ChannelWriter extends writerFor(createBrowserPlatform) {}
 /**
  * Connects a worker to an iii engine and returns its handle at once; the connection is made in
  * the background (`await worker.ready()` to wait for it).
- * @param address engine URL, e.g. `wss://engine.example/?token=…`. @default `ws://127.0.0.1:49134`
+ * @param address engine URL, e.g. `wss://engine.example/?token=…`, or a function giving it before each attempt (a fresh token each time). @default `ws://127.0.0.1:49134`
  */
 export const registerWorker = createClientFactory(createBrowserPlatform, { ChannelReader, ChannelWriter });

@@ -1,7 +1,7 @@
 /**
  * The browser `Platform`: the page's WebSocket, no custom headers (a browser throws
- * on an options object as the constructor's second argument, DESIGN.md "Runtime
- * facts"), so credentials travel in the URL query or in cookies (protocol.md §1.3).
+ * on an options object as the constructor's second argument, docs/runtimes.md
+ * "Runtime facts"), so credentials travel in the URL query or in cookies (protocol.md §1.3).
  */
 import type { Platform } from '../../src/platform.js';
 import { webClock } from '../web/timers.js';

@@ -20,6 +20,6 @@ export class ChannelWriter extends writerFor(createBunPlatform) {}
 /**
  * Connects a worker to an iii engine and returns its handle at once; the connection is made in
  * the background (`await worker.ready()` to wait for it).
- * @param address engine URL. @default env `III_URL`, else `ws://127.0.0.1:49134`
+ * @param address engine URL, or a function giving it before each attempt (a fresh token each time). @default env `III_URL`, else `ws://127.0.0.1:49134`
  */
 export const registerWorker = createClientFactory(createBunPlatform, { ChannelReader, ChannelWriter });

@@ -1,7 +1,7 @@
 /**
  * Node's `Platform`: `ws` (through isomorphic-ws) for upgrade headers, WS-level
  * ping/pong, an accurate `bufferedAmount` and `pause()`/`resume()` for receive
- * backpressure (DESIGN.md "Runtime facts").
+ * backpressure (docs/runtimes.md "Runtime facts").
  */
 import { randomUUID } from 'node:crypto';
 import os from 'node:os';

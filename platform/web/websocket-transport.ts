@@ -1,10 +1,10 @@
 /**
  * The transport shared by every runtime whose WebSocket follows the WHATWG API:
- * browsers, Deno and Bun (DESIGN.md "Transports"). workerd is different: its
+ * browsers, Deno and Bun (docs/runtimes.md). workerd is different: its
  * `new WebSocket()` cannot carry headers, so it has its own fetch-upgrade transport.
  *
- * The constructor is looked up when a client connects, never at import
- * (PRACTICES.md item 4): importing an entry on a runtime without a WebSocket must
+ * The constructor is looked up when a client connects, never at import:
+ * importing an entry on a runtime without a WebSocket must
  * not fail, and the failure, when the user does connect, names the runtime and the fix.
  */
 import { adaptWebSocket } from '../../src/session/websocket.js';

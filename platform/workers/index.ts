@@ -21,7 +21,7 @@ export class ChannelWriter extends writerFor(createWorkersPlatform) {}
 /**
  * Connects a worker to an iii engine and returns its handle at once; the connection is made in
  * the background (`await worker.ready()` to wait for it).
- * @param address engine URL, e.g. `env.III_URL`. @default `ws://127.0.0.1:49134` (workerd has no process env;
+ * @param address engine URL, e.g. `env.III_URL`, or a function giving it before each attempt (a fresh token each time). @default `ws://127.0.0.1:49134` (workerd has no process env;
  *   use `createClientFactory(() => createWorkersPlatform({ env }))` to read `III_URL` from bindings)
  */
 export const registerWorker = createClientFactory(createWorkersPlatform, { ChannelReader, ChannelWriter });

@@ -1,7 +1,7 @@
 /**
  * The Cloudflare Workers (workerd) `Platform`. Everything is reached at call time:
- * workerd refuses timers, random draws and I/O at module scope (DESIGN.md "Runtime
- * facts"), so this module only defines functions.
+ * workerd refuses timers, random draws and I/O at module scope (docs/runtimes.md
+ * "Runtime facts"), so this module only defines functions.
  */
 import { ErrorCode, IIIInvocationError } from '../../src/errors.js';
 import type { Platform } from '../../src/platform.js';

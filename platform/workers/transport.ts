@@ -4,7 +4,7 @@
  * (`response.webSocket`, which must be `accept()`ed before use). The accepted socket is a WHATWG
  * one (measured: its `on*` handlers fire), so from there on it goes through the adapter every web
  * runtime shares (src/session/websocket.ts). workerd has no `bufferedAmount` and no receive
- * pause (DESIGN.md "Runtime facts"): send-side flow control comes from the core.
+ * pause (docs/runtimes.md "Runtime facts"): send-side flow control comes from the core.
  */
 import type { Transport, TransportFactory, WebSocketLike } from '../../src/platform.js';
 import { redactUrl } from '../../src/redact.js';
@@ -104,7 +104,7 @@ export function createWorkersTransport(config: WorkersTransportConfig = {}): Tra
         closeRequested = { code, reason };
         abort.abort();
       },
-      // workerd exposes no bufferedAmount (DESIGN.md "Runtime facts").
+      // workerd exposes no bufferedAmount (docs/runtimes.md "Runtime facts").
       bufferedAmount: () => undefined,
     };
   };

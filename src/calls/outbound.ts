@@ -16,7 +16,7 @@ import { PendingCalls, timeoutError, type CallState } from './pending.js';
 const ENGINE_PREFIX = 'engine::';
 
 /**
- * The engine answers that prove no handler ran, so the call may be sent again (PRACTICES.md 18):
+ * The engine answers that prove no handler ran, so the call may be sent again (docs/reliability.md):
  * - `function_not_found`: the engine resolves the id before it routes anything (§3.3), and an
  *   SDK worker answers it without running anything (§3.3, "Worker side");
  * - `channel_send_failed`: the invoke could not even be queued to the target's dying connection
@@ -66,7 +66,7 @@ export class Calls {
     else if (which === 'sent') this.#pending.rejectSent(makeError);
   }
 
-  /** Never throws: every failure is a rejected promise (DESIGN.md "Errors"). */
+  /** Never throws: every failure is a rejected promise (docs/errors.md). */
   trigger(request: TriggerRequest): Promise<unknown> {
     try {
       return this.#trigger(request);

@@ -1,5 +1,5 @@
 /**
- * The table of calls waiting for an `invocationresult` (PRACTICES.md 8: every request settles).
+ * The table of calls waiting for an `invocationresult` (every request settles).
  * Every way out of the table (result, timeout, abort, lost socket, shutdown) goes through
  * `#remove`, which releases the entry's abort listener and resend timer.
  *

@@ -27,23 +27,23 @@ export interface Channel<TReader = ChannelReader, TWriter = ChannelWriter> {
 }
 
 export class ChannelEnds {
-  readonly #address: string;
+  readonly #address: () => string;
   readonly #options: { platform: Platform };
   readonly #deps: ClientDeps<unknown, unknown>;
 
-  /** Channel URLs are built from the engine address (url.ts). */
-  constructor(platform: Platform, address: string, deps: ClientDeps<unknown, unknown>) {
+  /** Channel URLs are built from the engine address (url.ts): the current one, which an address function may change. */
+  constructor(platform: Platform, address: () => string, deps: ClientDeps<unknown, unknown>) {
     this.#address = address;
     this.#options = { platform };
     this.#deps = deps;
   }
 
   reader(ref: StreamChannelRef): ChannelReader {
-    return new ((this.#deps.ChannelReader ?? ChannelReader) as typeof ChannelReader)(this.#address, ref, this.#options);
+    return new ((this.#deps.ChannelReader ?? ChannelReader) as typeof ChannelReader)(this.#address(), ref, this.#options);
   }
 
   writer(ref: StreamChannelRef): ChannelWriter {
-    return new ((this.#deps.ChannelWriter ?? ChannelWriter) as typeof ChannelWriter)(this.#address, ref, this.#options);
+    return new ((this.#deps.ChannelWriter ?? ChannelWriter) as typeof ChannelWriter)(this.#address(), ref, this.#options);
   }
 
   /** The end a ref found in a payload stands for, by its `direction` (§4.6). */

@@ -3,7 +3,7 @@
  */
 import type { Platform } from '../platform.js';
 
-/** @default 10000 — same as the worker handshake timeout of DESIGN.md. */
+/** @default 10000 — same as the worker's `handshakeTimeoutMs`. */
 export const DEFAULT_CHANNEL_OPEN_TIMEOUT_MS = 10_000;
 
 /**

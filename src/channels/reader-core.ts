@@ -1,7 +1,7 @@
 /**
  * The machinery behind `ChannelReader` (reader.ts), loaded on its first read, `onMessage()`,
  * `messages()` or `close()` (a chunk of its own: a page that never reads a channel never
- * downloads it, PRACTICES.md 17). The public class owns the `ReadableStream`; this class drives
+ * downloads it, src/lazy.ts). The public class owns the `ReadableStream`; this class drives
  * its controller: the socket, the end and errors; the queue and its pausing are
  * reader-queue.ts, the text messages reader-messages.ts. Behaviour is described on
  * `ChannelReader`.

@@ -15,7 +15,7 @@ import { channelUrl } from './url.js';
  * **Memory.** The stream is pull-driven and has a high-water mark of 0 chunks: it never holds
  * data itself, it asks for one chunk per read. Inbound frames wait in a small queue in this object;
  * when the queue reaches `highWaterMark` bytes (default 1 MiB) the socket is paused, and it is
- * resumed once half of that has been read. What that bounds depends on the runtime (DESIGN.md
+ * resumed once half of that has been read. What that bounds depends on the runtime (docs/runtimes.md
  * "Runtime facts"):
  * - Node (`ws`) and Bun (its built-in `ws`): `pause()` stops reading the TCP socket, so the queue
  *   stays near `highWaterMark` plus one socket read; the engine's queue fills (`buffer_size`

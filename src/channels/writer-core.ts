@@ -1,7 +1,7 @@
 /**
  * The machinery behind `ChannelWriter` (writer.ts), loaded on its first write, message, close or
- * abort (a chunk of its own: a page that never writes a channel never downloads it, PRACTICES.md
- * 17). The public class owns the `WritableStream` and counts its chunks; this class is its sink:
+ * abort (a chunk of its own: a page that never writes a channel never downloads it,
+ * src/lazy.ts). The public class owns the `WritableStream` and counts its chunks; this class is its sink:
  * the socket, frames, queued messages, end marks (marks.ts), end and abort; flow control is
  * writer-pace.ts. Behaviour is described on `ChannelWriter`.
  *

@@ -1,5 +1,5 @@
 /**
- * Decode and encode at the edge (PRACTICES.md 10): one `JSON.parse`, one table lookup by `type`,
+ * Decode and encode at the edge: one `JSON.parse`, one table lookup by `type`,
  * a typeof check per field. A frame that fails is reported, never thrown.
  *
  * The rules are those of the valibot schemas in schemas.ts (the specification; a test holds both

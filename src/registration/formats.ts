@@ -2,8 +2,8 @@
  * Formats on the wire (§2.3): the `request_format` / `response_format` of a function and the
  * `trigger_request_format` / `call_request_format` of a trigger type. JSON Schema and
  * `RegisterFunctionFormat` values go as given. A valibot schema is converted to JSON Schema by
- * `@valibot/to-json-schema`, imported the first time a valibot schema is given (PRACTICES.md 17:
- * about 3.4 KB gzip that a page without one would download for nothing); until it has loaded,
+ * `@valibot/to-json-schema`, imported the first time a valibot schema is given (about
+ * 3.4 KB gzip that a page without one would download for nothing); until it has loaded,
  * the registration waits (functions.ts), and `ready()` waits for it.
  */
 import { lazily } from '../lazy.js';

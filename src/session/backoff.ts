@@ -1,4 +1,4 @@
-/** Jittered exponential backoff (protocol.md §3.10, PRACTICES.md 7). */
+/** Jittered exponential backoff (protocol.md §3.10; docs/reliability.md). */
 import type { ReconnectOptions } from '../options.js';
 
 /**

@@ -6,15 +6,16 @@
  * good) or `closed` (shutdown). Each phase owns what lives as long as it does: socket, handshake
  * deadline, liveness (liveness.ts), retry timer. `#enter` is the only way to change phase; it
  * disposes of what the new phase does not carry over, settles `ready()` waiters and reports
- * state changes (PRACTICES.md 6). One dial at a time. What a phase does with an outbound frame
+ * state changes. One dial at a time. What a phase does with an outbound frame
  * is send-policy.ts; what each close or timeout means is outcomes.ts; what the frames say is
  * the client's (the opening sequence of handshake.ts runs on `workerregistered`, routes.ts).
  */
 import type { IIIInvocationError } from '../errors.js';
 import type { IIIConnectionState, StateChange } from '../events.js';
-import type { HeartbeatOptions, ReconnectOptions } from '../options.js';
+import type { AddressSupplier, HeartbeatOptions, ReconnectOptions } from '../options.js';
 import type { Platform, TransportFactory } from '../platform.js';
-import { redactUrl, scrub, secretsOf } from '../redact.js';
+import { scrub } from '../redact.js';
+import { EngineAddress } from './address.js';
 import { backoffDelay } from './backoff.js';
 import { Liveness, PING_FRAME } from './liveness.js';
 import { CLOSE_HANDSHAKE_TIMEOUT, CLOSE_HEARTBEAT_TIMEOUT, gaveUpError, shutdownError, unreachableError } from './outcomes.js';
@@ -25,7 +26,8 @@ import { release, type Phase } from './phases.js';
 import { closedWithin, openSocket, type Socket } from './socket.js';
 
 export interface ConnectionOptions {
-  url: string;
+  /** A fixed address, or a function asked before every attempt (address.ts). */
+  url: string | AddressSupplier;
   headers?: Record<string, string>;
   platform: Platform;
   transport: TransportFactory;
@@ -56,17 +58,25 @@ export class Connection {
   readonly #outbox = new Outbox();
   readonly #waiters: ReadyWaiters;
   #unsubscribeResume: (() => void) | undefined;
-  /** The address as errors show it, and what every reported error is scrubbed of (redact.ts). */
-  readonly shownUrl: string;
-  readonly #secrets: string[];
+  /** Where each attempt dials; its secrets are what every reported error is scrubbed of (redact.ts). */
+  readonly #address: EngineAddress;
 
   /** `handlers` here or at `start()`: the client passes them once the parts they call exist. */
   constructor(options: ConnectionOptions, handlers?: ConnectionHandlers) {
     this.#o = options;
     this.#h = handlers;
     this.#waiters = new ReadyWaiters(options.platform);
-    this.shownUrl = redactUrl(options.url);
-    this.#secrets = secretsOf(options.url, options.headers);
+    this.#address = new EngineAddress(options.url, options.headers);
+  }
+
+  /** The address as errors show it (redacted). */
+  get shownUrl(): string {
+    return this.#address.shown;
+  }
+
+  /** The address the latest attempt dialed; `undefined` until an address function first answers. */
+  get address(): string | undefined {
+    return this.#address.current;
   }
 
   get state(): IIIConnectionState {
@@ -201,8 +211,25 @@ export class Connection {
     }
   }
 
+  /** Gets this attempt's address (an address function may answer later), then opens the socket. */
   #dial(): void {
-    const { platform, url, headers, handshakeTimeoutMs } = this.#o;
+    const { platform, handshakeTimeoutMs } = this.#o;
+    let asking: Phase | undefined;
+    const asked = this.#address.ask(platform, handshakeTimeoutMs, (answer) => {
+      if (this.#phase !== asking) return;
+      if (typeof answer === 'string') this.#open(answer);
+      else this.#scheduleRetry(answer);
+    });
+    // `OUTCOMES.dialFailed` when the address function threw or gave a bad address.
+    if (typeof asked === 'string') return this.#open(asked);
+    if (asked instanceof Error) return this.#scheduleRetry(asked);
+    // Waiting for its promise is like waiting between attempts (calls queue); `retry` is its deadline.
+    asking = { kind: 'waiting', asking: true, retry: asked.deadline };
+    this.#enter(asking, { state: this.#everRegistered || this.#attempt > 0 ? 'reconnecting' : 'connecting' });
+  }
+
+  #open(url: string): void {
+    const { platform, headers, handshakeTimeoutMs } = this.#o;
     // Events of a socket we already abandoned must not move the current phase.
     const current = () => {
       const p = this.#phase;
@@ -210,7 +237,7 @@ export class Connection {
     };
     let socket: Socket;
     try {
-      socket = openSocket(this.#o.transport, url, headers, this.#secrets, {
+      socket = openSocket(this.#o.transport, url, headers, this.#address.secrets, {
         open: () => {
           const p = current();
           if (p?.kind !== 'dialing') return;
@@ -229,7 +256,7 @@ export class Connection {
     } catch (err) {
       // A missing WebSocket or a malformed URL (`OUTCOMES.dialFailed`): retrying will not help,
       // but the backoff and maxRetries bound it, and the error is reported on the state event.
-      this.#scheduleRetry(scrub(err instanceof Error ? err : new Error(String(err)), this.#secrets));
+      this.#scheduleRetry(scrub(err instanceof Error ? err : new Error(String(err)), this.#address.secrets));
       return;
     }
     const deadline = platform.setTimeout(() => {
@@ -278,7 +305,7 @@ export class Connection {
    */
   #resume(): void {
     const p = this.#phase;
-    if (p.kind === 'waiting') this.#dial();
+    if (p.kind === 'waiting' && !p.asking) this.#dial();
     else if ('liveness' in p) p.liveness?.probe();
   }
 

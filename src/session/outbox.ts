@@ -1,6 +1,6 @@
 /**
  * Frames produced while no socket is open, kept in creation order and flushed after the
- * opening sequence (§2.4 item 4, PRACTICES.md 9 "replay, then flush").
+ * opening sequence (§2.4 item 4: replay, then flush).
  */
 
 interface Entry {

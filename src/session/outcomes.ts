@@ -1,6 +1,6 @@
 /**
  * Every engine signal and close code that ends or touches a connection, and what it does
- * (PRACTICES.md 7 and 15): one table, read by the code that reacts (connection.ts for closes and
+ * (which are fatal, which are retried, which touch one handle): one table, read by the code that reacts (connection.ts for closes and
  * timeouts, the client's frame routes for engine frames).
  *
  * - `effect`: `fatal` (the client fails for good: state `failed`, no reconnect), `retry` (the

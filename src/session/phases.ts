@@ -16,7 +16,8 @@ export type Phase = { kind: PhaseKind } & (
   /** `refusal`: the announce was refused (`OUTCOMES.announceRefused`); `ready()` rejects with it. */
   | { kind: 'registered'; socket: Socket; since: number; liveness: Liveness | undefined; refusal?: Error }
   | { kind: 'accepted'; socket: Socket; since: number; liveness: Liveness | undefined }
-  | { kind: 'waiting'; retry: TimerHandle }
+  /** `asking`: an address function's answer is awaited (connection.ts `#dial`); `retry` is its deadline. */
+  | { kind: 'waiting'; retry: TimerHandle; asking?: true }
   | { kind: 'failed'; error: Error }
   /** `fatal`: the error of a client that had failed before it was shut down. */
   | { kind: 'closed'; fatal: Error | undefined }

@@ -1,5 +1,5 @@
 /**
- * What each phase of the connection does with an outbound frame (PRACTICES.md 15): one table
+ * What each phase of the connection does with an outbound frame: one table
  * instead of a connectivity check at every call site. `Connection.submit` applies it.
  */
 
@@ -12,7 +12,7 @@ export type PhaseKind = 'idle' | 'dialing' | 'opening' | 'registered' | 'accepte
  *   sequence replays them (§2.4 item 4), so they are never queued.
  * - `call`: `invokefunction` (calls, void calls, log lines), `unregisterfunction`,
  *   `unregistertrigger`. They wait for a socket the engine has registered, after the replay
- *   (PRACTICES.md 9), so that a socket refused at the handshake cannot take them down with it.
+ *   (replay, then flush), so that a socket refused at the handshake cannot take them down with it.
  * - `reply`: `invocationresult`, `triggerregistrationresult`, `ping`. They mean something only on
  *   the socket the request came on: the engine halts what a lost socket was running (§3.13).
  */

@@ -1,4 +1,4 @@
-// Flow control of channels (PRACTICES.md item 11, protocol.md §4.4) against the reference engine
+// Flow control of channels (protocol.md §4.4) against the reference engine
 // or the external one of III_TEST_ENGINE_URL.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createNodePlatform } from '../../platform/node/platform.js';

@@ -1,5 +1,5 @@
 // A Cloudflare Worker used by `test/bench/channel-memory.ts --workerd`: it writes N MiB into a
-// channel with the workers platform (no bufferedAmount, DESIGN.md "Runtime facts") so the bench
+// channel with the workers platform (no bufferedAmount, docs/runtimes.md "Runtime facts") so the bench
 // can watch workerd's memory while a slow reader in Node drains the channel.
 import { ChannelWriter } from '../../src/channels/index.js';
 import { createWorkersPlatform } from '../../platform/workers/platform.js';

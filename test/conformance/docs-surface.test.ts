@@ -1,4 +1,4 @@
-// README's seed table and docs/migration.md agree with the built declarations: every export
+// docs/seed-mapping.md and docs/migration.md agree with the built declarations: every export
 // they name in the column of this package is declared by dist/ (the portable dist/index.d.ts, or
 // an entry's own for a platform factory), and every `iii.<member>` is a member of `III`.
 // Needs `npm run build`.
@@ -66,7 +66,7 @@ function declared(): { exports: Set<string>; members: Set<string> } {
 describe('the docs name what dist/ declares', () => {
   const built = existsSync(path.join(root, 'dist/types'));
   const docs = [
-    ['README.md seed table', column(read('README.md'), 1, '### From the Python seed to TypeScript')],
+    ['docs/seed-mapping.md', column(read('docs/seed-mapping.md'), 1)],
     ['docs/migration.md', column(read('docs/migration.md'), 1)],
   ] as const;
   for (const [name, cells] of docs) {

@@ -1,4 +1,4 @@
-// Guards on the built artefact and the core (PRACTICES.md items 1 and 3):
+// Guards on the built artefact and the core:
 // - importing any built entry does no work at module scope: no timer, no random draw, no
 //   WebSocket or fetch (workerd rejects such work at startup);
 // - nothing under src/ imports a runtime module or reads a runtime global, and the build's

@@ -1,7 +1,7 @@
 /**
  * The conformance suite, written once and run unchanged in Node, headless Chromium,
  * Deno, workerd and Bun against the reference engine, or an external engine such as the real
- * iii engine (III_TEST_ENGINE_URL, docs/real-engine.md) (PRACTICES.md item 12).
+ * iii engine (III_TEST_ENGINE_URL, docs/real-engine.md).
  * It imports nothing at runtime but the tiny assert helper and valibot (to build a request
  * schema, as users do): the SDK module under test (the built entry for that runtime, i.e.
  * what users get) arrives in the context.

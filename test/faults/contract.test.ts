@@ -1,5 +1,5 @@
 /**
- * The names CONTRACT-10.md fixes for the reliability work, as exported by the Node entry: the
+ * The names issue 10 fixed for the reliability work, as exported by the Node entry: the
  * new error codes, the default message limit, the channel error classes. The behaviour behind
  * each is asserted by the other fault tests; this file pins the names they rely on.
  */

@@ -1,5 +1,5 @@
 /**
- * The public contract of the reliability work (issue 10, /work/wt/CONTRACT-10.md) as types and
+ * The public contract of the reliability work (issue 10) as types and
  * values the fault tests can use before the SDK implements it: the tests must compile against
  * today's SDK (where these fail at run time, as they should) and against the fixed one (where the
  * SDK's own types cover them). Nothing here reaches into `src/`.

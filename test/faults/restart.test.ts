@@ -2,7 +2,7 @@
  * Issue 10 item 2: the engine process is killed (SIGKILL) and restarted on the same port while
  * calls are in flight and queued. Promise: 0 calls lost, 0 run twice, and every call queued
  * during an outage succeeds once the worker that owns its function is back, within the call's
- * timeout (CONTRACT-10.md `retryUndelivered`, default true). Small counts here (3 restarts);
+ * timeout (issue 10's `retryUndelivered`, default true). Small counts here (3 restarts);
  * `npm run faults:measure` runs 10,000 calls and 15 restarts.
  */
 import { afterEach, expect, it } from 'vitest';

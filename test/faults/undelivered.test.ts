@@ -1,7 +1,7 @@
 /**
  * Issue 10 item 2 without an engine restart: a call that provably never reached a handler (the
  * engine answered `function_not_found`) waits for its function until its own timeout
- * (CONTRACT-10.md `retryUndelivered`, default true); if the function never comes, it rejects at
+ * (issue 10's `retryUndelivered`, default true); if the function never comes, it rejects at
  * its timeout with `function_not_found` and a message that says the function never became
  * available. With `retryUndelivered: false` (client or call) it rejects at once, as today.
  */

@@ -1,8 +1,8 @@
 #!/usr/bin/env node
-// Runs the README's per-runtime examples (examples/<runtime>/worker.ts) against the reference
+// Runs the documented per-runtime examples (examples/<runtime>/worker.ts) against the reference
 // engine (or the external engine of III_TEST_ENGINE_URL), each in its own runtime, importing 'iii-isomorphic' exactly as a user does (the
 // package resolves itself through its exports map and the runtime's export condition), and
-// checks what each prints. The README quotes these files; test/unit/readme-snippets.test.ts
+// checks what each prints. README.md and docs/runtimes.md quote these files; test/unit/readme-snippets.test.ts
 // keeps the quotes verbatim.
 import path from 'node:path';
 import { createReporter, deadline, importTs, repoRoot, spawnBounded } from './common.mjs';

@@ -1,5 +1,5 @@
 /**
- * A fake clock and a fake transport, injected through the `Platform` object (PRACTICES.md 2):
+ * A fake clock and a fake transport, injected through the `Platform` object:
  * no globals patched, no real sockets, no real time.
  */
 import type { Platform, Transport, TransportHandlers, TransportOptions } from '../../src/platform.js';

@@ -1,7 +1,7 @@
 /**
  * `registerWorker`'s options (src/options.ts, src/option-checks.ts): the new options' defaults,
  * the TypeErrors of options that can never work, unknown keys, and the `iii-sdk` names (issue 13
- * "Options": accepted as aliases, in one mapping, README "Options of iii-sdk").
+ * "Options": accepted as aliases, in one mapping, docs/guide.md "Options of iii-sdk").
  */
 import { describe, expect, it } from 'vitest';
 import { DEFAULT_MAX_MESSAGE_BYTES, DEFAULT_RECONNECT, resolveOptions, type InitOptions } from '../../src/options.js';

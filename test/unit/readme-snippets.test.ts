@@ -1,11 +1,11 @@
 /**
- * The snippets of README.md and docs/testing.md are quoted from files that a runner executes
- * (examples/* by test/runtimes/run-examples.mjs, demo/* by e2e/run-demo.mjs, examples/testing/*
- * by vitest and e2e/run-pack.mjs). Each quoted block is preceded by `<!-- snippet: <path> -->`;
- * this test fails when a quote drifts from its file, so the docs never show code that is not
- * tested.
+ * The snippets of README.md and docs/*.md are quoted from files that a runner executes
+ * (examples/<runtime>/* by test/runtimes/run-examples.mjs, demo/* by e2e/run-demo.mjs,
+ * examples/testing, examples/auth and examples/errors by vitest and e2e/run-pack.mjs). Each quoted
+ * block is preceded by `<!-- snippet: <path> -->`; this test fails when a quote drifts from its
+ * file, so the docs never show code that is not tested.
  */
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
@@ -17,22 +17,32 @@ const quotes = (doc: string) =>
     file: m[1]!,
     code: m[2]!,
   }));
-const snippets = quotes('README.md');
-const testingSnippets = quotes('docs/testing.md');
+const docs = ['README.md', ...readdirSync(path.join(root, 'docs')).filter((f) => f.endsWith('.md')).map((f) => `docs/${f}`)];
+const all = docs.flatMap(quotes);
+const quotedBy = (doc: string) => all.filter((s) => s.doc === doc).map((s) => s.file);
 
-describe('README snippets', () => {
-  it('quotes at least one snippet per runtime (node, browser, deno, bun, workers)', () => {
-    const files = snippets.map((s) => s.file).join(' ');
-    for (const runtime of ['node', 'deno', 'bun']) expect(files).toContain(`examples/${runtime}/`);
-    expect(files).toMatch(/demo\/page\//);
-    expect(files).toMatch(/demo\/edge\//);
+describe('README and docs snippets', () => {
+  it('README quotes the Node example, the demo page (a browser tab) and the edge function', () => {
+    expect(quotedBy('README.md')).toEqual(expect.arrayContaining(['examples/node/worker.ts', 'demo/page/app.ts', 'demo/edge/worker.ts']));
+  });
+
+  it('docs/runtimes.md quotes an example per runtime', () => {
+    expect(quotedBy('docs/runtimes.md')).toEqual(
+      expect.arrayContaining(['examples/deno/worker.ts', 'examples/bun/worker.ts', 'demo/page/app.ts', 'demo/edge/worker.ts']),
+    );
   });
 
   it('docs/testing.md quotes its vitest example and the config file it documents', () => {
-    expect(testingSnippets.map((s) => s.file)).toEqual(expect.arrayContaining(['examples/testing/worker.test.ts', 'examples/testing/engine.json']));
+    expect(quotedBy('docs/testing.md')).toEqual(expect.arrayContaining(['examples/testing/worker.test.ts', 'examples/testing/engine.json']));
   });
 
-  for (const { doc, file, code } of [...snippets, ...testingSnippets]) {
+  it('docs/auth.md, docs/errors.md and docs/troubleshooting.md quote their tested examples', () => {
+    expect(quotedBy('docs/auth.md')).toEqual(expect.arrayContaining(['examples/auth/rbac-session.test.ts', 'examples/auth/fresh-token.test.ts']));
+    expect(quotedBy('docs/errors.md')).toContain('examples/errors/errors.test.ts');
+    expect(quotedBy('docs/troubleshooting.md')).toContain('examples/errors/errors.test.ts');
+  });
+
+  for (const { doc, file, code } of all) {
     it(`${doc} quotes ${file}: the quoted lines stand in the file, in order`, () => {
       const source = readFileSync(path.join(root, file), 'utf8');
       // Quotes may leave out lines (marked `// …`) but never change one.

@@ -46,7 +46,7 @@ describe('the send policy, phase by phase', () => {
     expect(conn.submit('call', 'c2')).toBe('queue');
     expect(last().sent).toEqual(['h', 'r']);
     conn.markRegistered();
-    // Replay, then flush (PRACTICES.md 9): the queued calls follow, in order.
+    // Replay, then flush (§2.4 item 4): the queued calls follow, in order.
     expect(last().sent).toEqual(['h', 'r', 'c1', 'c2']);
     expect(conn.submit('call', 'c3')).toBe('send');
     expect(conn.submit('handshake', 'late')).toBe('drop');

@@ -1,4 +1,4 @@
-// Issue 10 item 9, the pattern the README documents for Cloudflare Workers: one client per request,
+// Issue 10 item 9, the pattern docs/runtimes.md documents for Cloudflare Workers: one client per request,
 // created inside the handler, its shutdown handed to `ctx.waitUntil`. Each request answers its
 // call's outcome and how the previous request's shutdown ended. Driven by misuse.mjs.
 // @ts-ignore -- the built entry's types live in dist/index.d.ts, not beside it
