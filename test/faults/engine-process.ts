@@ -1,5 +1,5 @@
 /**
- * The reference engine as a real process (`test/engine/cli.ts`), so fault tests can kill it with
+ * The reference engine as a real process (the package binary's `engine` command, cli/main.ts), so fault tests can kill it with
  * SIGKILL and start it again on the same port: the workers see what they see when a production
  * engine dies (no Close frame, connections reset) and comes back.
  */
@@ -76,7 +76,7 @@ export class EngineProcess {
   }
 
   #spawnOnce(ms: number): Promise<void> {
-    const args = ['--import', 'tsx', path.join(repoRoot, 'test/engine/cli.ts'), '--port', String(this.port)];
+    const args = ['--import', 'tsx', path.join(repoRoot, 'cli/main.ts'), 'engine', '--port', String(this.port)];
     if (this.#configFile) args.push('--config', this.#configFile);
     const child = spawn(process.execPath, args, { cwd: repoRoot, stdio: ['ignore', 'pipe', 'pipe'] });
     return new Promise<void>((resolve, reject) => {
