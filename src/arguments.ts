@@ -16,7 +16,7 @@ export function isBlankNamespace(value: unknown): boolean {
 /** An optional name: absent is fine (a default applies), given but blank is a TypeError. */
 export function optionalName(name: string, value: string | undefined): string | undefined {
   if (value === undefined) return undefined;
-  if (isBlankNamespace(value)) throw new TypeError(`${name} is blank: give it a name, or omit it`);
+  if (isBlankNamespace(value)) throw new TypeError(`${name} is empty (or only spaces): give it a name, or omit it`);
   return value;
 }
 

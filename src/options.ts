@@ -200,12 +200,18 @@ function positive(name: string, value: number | undefined, fallback: number, all
   return value;
 }
 
+/** An env var, or undefined when unset or blank: `FOO=` is how a shell says "not set". */
+function fromEnv(platform: Platform, name: string): string | undefined {
+  const value = platform.env(name);
+  return value === undefined || value.trim() === '' ? undefined : value;
+}
+
 export function resolveOptions(platform: Platform, address: string | AddressSupplier | undefined, given: InitOptions = {}): ResolvedOptions {
   if (given === null || typeof given !== 'object') throw new TypeError('registerWorker(address, options): options must be an object');
   checkKeys('registerWorker', given, OPTION_KEYS);
   const { options, warnings } = fromIiiSdk(given as Record<string, unknown>);
   const o = options as InitOptions;
-  const addr = address ?? platform.env('III_URL') ?? DEFAULT_ADDRESS;
+  const addr = address ?? fromEnv(platform, 'III_URL') ?? DEFAULT_ADDRESS;
   // A function's answers are checked per attempt (session/address.ts).
   const problem = typeof addr === 'function' ? undefined : addressProblem(addr);
   if (problem) throw new TypeError(`invalid engine address ${problem}`);
@@ -217,9 +223,9 @@ export function resolveOptions(platform: Platform, address: string | AddressSupp
         'Put the credential in the URL query instead, e.g. registerWorker("wss://engine.example/?token=…").',
     );
   }
-  const namespace = optionalName('namespace', o.namespace ?? platform.env('III_NAMESPACE'));
+  const namespace = optionalName('namespace', o.namespace ?? fromEnv(platform, 'III_NAMESPACE'));
   const workerName =
-    optionalName('workerName', o.workerName) ?? optionalName('III_WORKER_NAME', platform.env('III_WORKER_NAME')) ?? platform.runtimeInfo().defaultWorkerName();
+    optionalName('workerName', o.workerName) ?? optionalName('III_WORKER_NAME', fromEnv(platform, 'III_WORKER_NAME')) ?? platform.runtimeInfo().defaultWorkerName();
   const r = o.reconnect ?? {};
   checkKeys('reconnect', r, Object.keys(DEFAULT_RECONNECT));
   if (o.heartbeat) checkKeys('heartbeat', o.heartbeat, Object.keys(DEFAULT_HEARTBEAT));

@@ -107,3 +107,20 @@ describe("options: iii-sdk's names", () => {
     expect(thrown({ enableMetricsReporting: 'no' }).message).toBe('enableMetricsReporting must be true or false');
   });
 });
+
+describe('blank values (iii-sdk env contract)', () => {
+  it('a blank III_URL, III_NAMESPACE or III_WORKER_NAME reads as unset, as a shell means it', () => {
+    const fake = fakePlatform();
+    Object.assign(fake.env, { III_URL: '', III_NAMESPACE: '  ', III_WORKER_NAME: '' });
+    const o = resolveOptions(fake.platform, undefined, {});
+    expect(o.address).toBe('ws://127.0.0.1:49134');
+    expect(o.namespace).toBeUndefined();
+    expect(o.workerName).toBe('fake-host:42');
+  });
+
+  it('a blank namespace option is refused, saying it is empty', () => {
+    const fake = fakePlatform();
+    expect(() => resolveOptions(fake.platform, undefined, { namespace: '' })).toThrow(/namespace is empty/);
+    expect(() => resolveOptions(fake.platform, undefined, { namespace: '   ' })).toThrow(/namespace is empty/);
+  });
+});
