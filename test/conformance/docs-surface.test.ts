@@ -58,7 +58,7 @@ function declared(): { exports: Set<string>; members: Set<string> } {
     }
   }
   const chunk = readdirSync(path.join(root, 'dist/types')).map((f) => read(`dist/types/${f}`)).join('\n');
-  const body = /declare class III \{([\s\S]*?)\n\}/.exec(chunk)?.[1] ?? '';
+  const body = /declare class III(?:<[^{]*>)? \{([\s\S]*?)\n\}/.exec(chunk)?.[1] ?? '';
   const members = new Set([...body.matchAll(/^\s{4}(?:readonly |get |static )*(\w+)\s*[(<:?]/gm)].map((m) => m[1]!));
   return { exports, members };
 }
