@@ -12,6 +12,7 @@
 //   npm run bench -- --profile         also write V8 CPU profiles of every client process
 //                                      (.tmp/bench-prof/<kind>-<caller|worker>.cpuprofile; summary:
 //                                      npx tsx test/bench/profile-top.ts)
+//   npm run bench -- --only split      where one sequential call's time goes, per process
 //   env BENCH_CHANNEL_DIRECTIONS=toWorker   only that channel direction (toCaller, toWorker)
 import { mkdirSync } from 'node:fs';
 import path from 'node:path';
@@ -20,10 +21,11 @@ import { Child } from './proc.js';
 import { interleave, type ClientPair } from './speed.js';
 import { measureMillion, measurePending } from './memory.js';
 import { measureColdNode, measureColdWorkerd } from './cold.js';
+import { measureSplit } from './latency.js';
 import { measureSizes } from './size.js';
-import { computeTargets, machineInfo, printReport, type Report } from './report.js';
+import { computeTargets, loadAverage, machineInfo, printReport, type Report } from './report.js';
 
-const SCENARIOS = ['invoke', 'pipe', 'channel', 'pending', 'million', 'cold', 'size'] as const;
+const SCENARIOS = ['invoke', 'pipe', 'split', 'channel', 'pending', 'million', 'cold', 'size'] as const;
 type Scenario = (typeof SCENARIOS)[number];
 
 interface Flags {
@@ -84,12 +86,13 @@ async function main(): Promise<void> {
   // Many short rounds, interleaved, beat a few long ones on a shared machine: a burst of
   // someone else's work spoils one round, and the median drops it.
   const sizes = flags.quick
-    ? { rounds: 12, seqN: 400, pipeRounds: 8, pipeN: 2500, channelRounds: 4, pendingN: 10_000, millionN: 200_000, coldSamples: 3 }
-    : { rounds: 14, seqN: 800, pipeRounds: 12, pipeN: 5000, channelRounds: 5, pendingN: 10_000, millionN: 1_000_000, coldSamples: 5 };
+    ? { rounds: 12, seqN: 400, pipeRounds: 8, pipeN: 2500, splitRounds: 6, splitN: 400, channelRounds: 4, pendingN: 10_000, millionN: 200_000, coldSamples: 3 }
+    : { rounds: 14, seqN: 800, pipeRounds: 12, pipeN: 5000, splitRounds: 10, splitN: 800, channelRounds: 5, pendingN: 10_000, millionN: 1_000_000, coldSamples: 5 };
   const report: Report = {
     meta: {
       ...machineInfo(),
       date: new Date().toISOString(),
+      loadStart: loadAverage(),
       command: `npm run bench${process.argv.length > 2 ? ' -- ' + process.argv.slice(2).join(' ') : ''}`,
       quick: flags.quick,
       channelBytes: flags.channelMiB * 1024 * 1024,
@@ -161,6 +164,15 @@ async function main(): Promise<void> {
         });
       }
     }
+    if (flags.only.has('split')) {
+      await attempt('split', async () => {
+        // Its own engine and client processes, with each process timing its frames (split.ts);
+        // the official SDK with its defaults is left out: its telemetry socket is another process's work.
+        const kinds = flags.clients.filter((k) => k !== 'officialDefault');
+        log(`bench: latency split of a sequential call, ${sizes.splitN} calls x ${sizes.splitRounds} rounds (${kinds.join(', ')})`);
+        report.split = await measureSplit(kinds, sizes.splitN, sizes.splitRounds, log);
+      });
+    }
     if (flags.only.has('channel')) {
       report.channel = {};
       const directions = (process.env.BENCH_CHANNEL_DIRECTIONS?.split(',') ?? ['toCaller', 'toWorker']) as Array<'toCaller' | 'toWorker'>;
@@ -217,6 +229,7 @@ async function main(): Promise<void> {
     });
   }
   report.meta.elapsedS = Math.round((Date.now() - started) / 100) / 10;
+  report.meta.loadEnd = loadAverage();
   report.targets = computeTargets(report);
   if (flags.json) process.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
   else printReport(report, (s) => process.stdout.write(`${s}\n`));
