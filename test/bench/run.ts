@@ -87,7 +87,7 @@ async function main(): Promise<void> {
   // someone else's work spoils one round, and the median drops it.
   const sizes = flags.quick
     ? { rounds: 12, seqN: 400, pipeRounds: 8, pipeN: 2500, splitRounds: 6, splitN: 400, channelRounds: 4, pendingN: 10_000, millionN: 200_000, coldSamples: 3 }
-    : { rounds: 14, seqN: 800, pipeRounds: 12, pipeN: 5000, splitRounds: 10, splitN: 800, channelRounds: 5, pendingN: 10_000, millionN: 1_000_000, coldSamples: 5 };
+    : { rounds: 30, seqN: 800, pipeRounds: 20, pipeN: 5000, splitRounds: 16, splitN: 800, channelRounds: 5, pendingN: 10_000, millionN: 1_000_000, coldSamples: 5 };
   const report: Report = {
     meta: {
       ...machineInfo(),
