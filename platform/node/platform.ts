@@ -3,10 +3,10 @@
  * ping/pong, an accurate `bufferedAmount` and `pause()`/`resume()` for receive
  * backpressure (docs/runtimes.md "Runtime facts").
  */
-import { randomUUID } from 'node:crypto';
 import os from 'node:os';
 import WebSocket from 'isomorphic-ws';
 import type { Platform, Transport, TransportFactory } from '../../src/platform.js';
+import { flatRandomUUID } from './uuid.js';
 
 function toBytes(data: WebSocket.RawData): Uint8Array {
   if (Array.isArray(data)) return new Uint8Array(Buffer.concat(data));
@@ -86,7 +86,7 @@ export function createNodePlatform(): Platform {
       return t;
     },
     clearTimeout: (h) => clearTimeout(h as ReturnType<typeof setTimeout>),
-    randomUUID: () => randomUUID(),
+    randomUUID: flatRandomUUID,
     env: (name) => process.env[name],
     runtimeInfo: () => ({
       runtime: 'node',

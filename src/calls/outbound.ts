@@ -8,9 +8,9 @@ import { ErrorCode, IIIInvocationError } from '../errors.js';
 import type { Logger } from '../logger.js';
 import type { ResolvedOptions } from '../options.js';
 import type { Platform } from '../platform.js';
-import type { InvocationResultFrame, OutboundInvokeFrame } from '../protocol/index.js';
+import type { InvocationResultFrame } from '../protocol/index.js';
 import type { TriggerRequest } from '../types.js';
-import { encodeCall } from './encode.js';
+import { callText, encodeCall, type CallBody } from './encode.js';
 import { PendingCalls, timeoutError, type CallState } from './pending.js';
 
 const ENGINE_PREFIX = 'engine::';
@@ -30,10 +30,19 @@ const UNDELIVERED = new Set(['function_not_found', 'channel_send_failed']);
 /** Delay before resend number `n` (0-based): 50 ms doubling to 1 s, ±20 % so a crowd spreads out. */
 const resendDelay = (n: number, random: () => number) => Math.min(1000, 50 * 2 ** n) * (0.8 + 0.4 * random());
 
+/**
+ * What the session's outbox asks of a call that waits for a socket: whether it still wants to be
+ * sent (it did not time out, was not aborted), and that it was sent.
+ */
+export interface QueuedCall {
+  isLive?(): boolean;
+  onSent?(): void;
+}
+
 /** The session as calls see it (session/connection.ts, send-policy.ts). */
 export interface CallLink {
-  /** Sends the call now or queues it, as the session's send policy says. */
-  submit(kind: 'call', text: string, isLive?: () => boolean, onSent?: () => void): unknown;
+  /** Sends the call now (then `call.onSent()`) or queues it, as the session's send policy says. */
+  submit(kind: 'call', text: string, call?: QueuedCall): unknown;
   /** The error a new call gets at once when the client was shut down or has failed. */
   stopped(functionId: string): Error | undefined;
   /** `ENGINE_UNREACHABLE` for a call that waited `waited` without a connection being accepted. */
@@ -85,7 +94,7 @@ export class Calls {
     const pending = this.#pending;
     if (error && UNDELIVERED.has(error.code)) {
       const delay = (n: number) => resendDelay(n, platform.random ?? Math.random);
-      const resend = (text: string) => link.submit('call', text, () => pending.has(id), () => pending.markSent(id));
+      const resend = (body: string, callId: string) => link.submit('call', callText(body, callId), pending.get(callId));
       if (pending.resendLater(id, `${error.code}: ${error.message}`, delay, resend)) return;
     }
     if (!pending.resolveFrame(frame) && error) this.#onUnmatchedError(frame.function_id, error);
@@ -108,26 +117,22 @@ export class Calls {
   #trigger(request: TriggerRequest): Promise<unknown> {
     const { platform, options, link } = this.#ctx;
     const pending = this.#pending;
-    const invalid = (msg: string, code: string = ErrorCode.InvalidRequest) =>
-      Promise.reject(new IIIInvocationError({ code, message: msg, function_id: request?.function_id }));
-    if (request === null || typeof request !== 'object') return invalid('trigger: expected a request object');
+    if (request === null || typeof request !== 'object') return invalid(request, 'trigger: expected a request object');
     const functionId = request.function_id;
-    if (typeof functionId !== 'string' || functionId.trim() === '') return invalid('trigger: function_id must be a non-empty string');
+    if (typeof functionId !== 'string' || functionId.trim() === '') return invalid(request, 'trigger: function_id must be a non-empty string');
     const stopped = link.stopped(functionId);
     if (stopped) return Promise.reject(stopped);
     const { signal } = request;
-    if (signal !== undefined && !isAbortSignal(signal)) return invalid('trigger: signal must be an AbortSignal');
+    if (signal !== undefined && !isAbortSignal(signal)) return invalid(request, 'trigger: signal must be an AbortSignal');
     if (signal?.aborted) return Promise.reject(signal.reason);
-    for (const field of ['traceparent', 'baggage'] as const) {
-      const value: unknown = request[field];
-      if (value !== undefined && value !== null && typeof value !== 'string') {
-        return invalid(`trigger: ${field} must be a string, got ${typeof value}`);
-      }
+    if (request.traceparent !== undefined || request.baggage !== undefined) {
+      const traceWrong = notString(request, 'traceparent') ?? notString(request, 'baggage');
+      if (traceWrong) return invalid(request, traceWrong);
     }
     let namespace: string | undefined;
     if (request.namespace !== undefined) {
       if (isBlankNamespace(request.namespace)) {
-        return invalid('`namespace` is empty: give it a name, or omit it to use the default', ErrorCode.InvalidNamespace);
+        return invalid(request, '`namespace` is empty: give it a name, or omit it to use the default', ErrorCode.InvalidNamespace);
       }
       namespace = request.namespace;
     } else {
@@ -137,65 +142,57 @@ export class Calls {
     const action = request.action;
     if (action !== undefined && action !== null) {
       if (action.type === 'enqueue') {
-        if (typeof action.queue !== 'string') return invalid('trigger: TriggerAction.Enqueue needs a queue name');
+        if (typeof action.queue !== 'string') return invalid(request, 'trigger: TriggerAction.Enqueue needs a queue name');
       } else if (action.type !== 'void') {
-        return invalid(`trigger: unknown action type ${JSON.stringify((action as { type?: unknown }).type)}`);
+        return invalid(request, `trigger: unknown action type ${JSON.stringify((action as { type?: unknown }).type)}`);
       }
     }
     const timeoutMs = request.timeoutMs ?? options.invocationTimeoutMs;
-    if (typeof timeoutMs !== 'number' || !(timeoutMs > 0)) return invalid('trigger: timeoutMs must be a positive number');
+    if (typeof timeoutMs !== 'number' || !(timeoutMs > 0)) return invalid(request, 'trigger: timeoutMs must be a positive number');
+    const isVoid = action?.type === 'void';
     const trace = this.#traceContext(request);
-    // Undefined fields are dropped by JSON.stringify, so only what is set reaches the wire.
-    const frame: OutboundInvokeFrame = {
-      type: 'invokefunction',
+    // `function_id` then `data` first (encode.ts); undefined fields are dropped by JSON.stringify,
+    // so only what is set reaches the wire.
+    const frame: CallBody = {
       function_id: functionId,
       // Always present: the engine drops a frame without `data` (§7 item 16).
       data: request.payload === undefined ? null : request.payload,
-      traceparent: trace.traceparent || undefined,
-      baggage: trace.baggage || undefined,
-      action: action ? (action.type === 'void' ? { type: 'void' } : { type: 'enqueue', queue: action.queue }) : undefined,
+      traceparent: trace?.traceparent || undefined,
+      baggage: trace?.baggage || undefined,
+      action: action ? (isVoid ? { type: 'void' } : { type: 'enqueue', queue: action.queue }) : undefined,
       metadata: request.metadata,
       namespace,
     };
+    const body = encodeCall(frame, options.maxMessageBytes, !isVoid);
+    if (typeof body !== 'string') return Promise.reject(body);
 
-    if (action?.type === 'void') {
-      const text = encodeCall(frame, options.maxMessageBytes);
-      if (typeof text !== 'string') return Promise.reject(text);
+    if (isVoid) {
       const deadline = platform.now() + timeoutMs;
-      link.submit('call', text, () => platform.now() < deadline);
+      link.submit('call', callText(body, undefined), { isLive: () => platform.now() < deadline });
       return Promise.resolve(undefined);
     }
-    const id = platform.randomUUID();
-    frame.invocation_id = id;
-    const text = encodeCall(frame, options.maxMessageBytes);
-    if (typeof text !== 'string') return Promise.reject(text);
-    // The text is kept only where a resend may need it: a void call is never answered (§3.6).
     const retry = request.retryUndelivered ?? options.retryUndelivered;
-    if (typeof retry !== 'boolean') return invalid('trigger: retryUndelivered must be a boolean');
-    const promise = pending.add({ id, functionId, timeoutMs, signal, text: retry ? text : undefined });
-    if (pending.has(id)) {
-      link.submit(
-        'call',
-        text,
-        () => pending.has(id),
-        () => pending.markSent(id),
-      );
-    }
+    if (typeof retry !== 'boolean') return invalid(request, 'trigger: retryUndelivered must be a boolean');
+    const id = platform.randomUUID();
+    // The body is kept only where a resend may need it: a void call is never answered (§3.6).
+    const promise = pending.add({ id, functionId, timeoutMs, signal, body: retry ? body : undefined });
+    const call = pending.get(id);
+    if (call) link.submit('call', callText(body, id), call);
     return promise;
   }
 
   /** The request's own trace context wins; else the propagator's, if it yields one. */
-  #traceContext(request: TriggerRequest): { traceparent?: string; baggage?: string } {
+  #traceContext(request: TriggerRequest): { traceparent?: string; baggage?: string } | undefined {
     if (request.traceparent !== undefined || request.baggage !== undefined) {
       return { traceparent: request.traceparent, baggage: request.baggage };
     }
     const { propagator } = this.#ctx.options;
     const inject = propagator?.inject;
-    if (!inject) return {};
+    if (!inject) return undefined;
     try {
-      return inject.call(propagator) ?? {};
+      return inject.call(propagator) ?? undefined;
     } catch {
-      return {};
+      return undefined;
     }
   }
 
@@ -206,4 +203,14 @@ export class Calls {
   #onUnmatchedError(functionId: string, body: { code: string; message: string }): void {
     this.#ctx.diag.debug(`unmatched error result for ${functionId}: ${body.code}: ${body.message}`);
   }
+}
+
+function invalid(request: TriggerRequest | null | undefined, message: string, code: string = ErrorCode.InvalidRequest): Promise<never> {
+  return Promise.reject(new IIIInvocationError({ code, message, function_id: request?.function_id }));
+}
+
+/** A trace field that is set but not a string: what is wrong with it. */
+function notString(request: TriggerRequest, field: 'traceparent' | 'baggage'): string | undefined {
+  const value: unknown = request[field];
+  return value !== undefined && value !== null && typeof value !== 'string' ? `trigger: ${field} must be a string, got ${typeof value}` : undefined;
 }

@@ -1,19 +1,28 @@
 /**
  * The table of calls waiting for an `invocationresult` (every request settles).
  * Every way out of the table (result, timeout, abort, lost socket, shutdown) goes through
- * `#remove`, which releases the entry's abort listener and resend timer.
+ * `#take`, which releases what the call holds (abort listener, resend timer).
+ *
+ * What a pending call costs (docs/benchmarks.md, "Heap per pending call"): its promise, the
+ * promise's `resolve`, its id as the table's key, one `Call` of three fields and a slot in its
+ * deadline queue (deadlines.ts). To stay there while keeping every call's frame for a resend:
+ * - the frame is kept as its body (encode.ts `encodeCall`: without `type` and `invocation_id`,
+ *   which are known), and the function id is read back from it when an error needs it;
+ * - only `resolve` is kept: a rejection resolves the promise with a thenable that rejects
+ *   (`Rejection`), so the `reject` the Promise constructor makes is garbage at once;
+ * - what few calls need (an AbortSignal, a resend) lives in a side table, made when needed.
  *
  * Timeouts: one platform timer for the whole table, armed for the earliest deadline, instead of
- * one timer per call (a Node `Timeout` and its closure cost ~300 bytes per pending call, a third
- * of the entry). Deadlines wait in one queue per timeout value; within a queue they only grow
- * while the clock only moves forward, so the head is always the next to expire. A wall clock
- * stepped back makes a later call wait behind the head: it then times out late by the step,
- * never early. Settled calls leave their queue lazily; a queue is compacted when stale items outnumber live ones.
+ * one timer per call (a Node `Timeout` and its closure cost ~300 bytes per pending call). When the
+ * last call is answered the timer is kept for a few microtask turns (`IDLE_TURNS`): a caller that
+ * sends its next call from the answer's continuation (one call at a time) then finds it armed,
+ * instead of paying to clear and set a platform timer on every call.
  */
 import type { Platform, TimerHandle } from '../platform.js';
-import { ErrorCode, IIITimeoutError } from '../errors.js';
+import { ErrorCode, IIIInvocationError, IIITimeoutError } from '../errors.js';
 import type { InvocationResultFrame } from '../protocol/index.js';
-import { decodeResult } from './result.js';
+import { Deadlines } from './deadlines.js';
+import { functionIdOf } from './encode.js';
 
 /** Larger delays overflow to ~1 ms in most runtimes' setTimeout; treat them as "no timeout". */
 const MAX_TIMER_MS = 2_147_483_647;
@@ -28,26 +37,17 @@ export interface CallState {
   undelivered: string | undefined;
 }
 
-interface Entry extends CallState {
-  /** Platform time at which the call times out; `Infinity` for none. */
-  deadline: number;
-  resolve(value: unknown): void;
-  reject(reason: unknown): void;
-  signal: AbortSignal | undefined;
-  onAbort: (() => void) | undefined;
-  /** The frame, kept for a resend when the call may be retried (`retryUndelivered`). */
-  text: string | undefined;
-  resends: number;
-  resendTimer: TimerHandle | undefined;
-}
-
 export interface AddCall {
+  /** Unique among the calls of a table (a UUID v4, §2.1): a settled call's id is not used again. */
   id: string;
   functionId: string;
   timeoutMs: number;
-  signal?: AbortSignal;
-  /** Given when the call may be re-sent after an answer that proves it was not delivered. */
-  text?: string;
+  signal?: AbortSignal | undefined;
+  /**
+   * The frame's body (encode.ts `encodeCall`), given when the call may be re-sent after an answer
+   * that proves it was not delivered.
+   */
+  body?: string | undefined;
 }
 
 /** `TIMEOUT`: the call was sent and no answer came in time (§3.5). */
@@ -55,24 +55,80 @@ export function timeoutError(call: CallState): IIITimeoutError {
   return new IIITimeoutError({ code: ErrorCode.Timeout, message: `invocation timed out after ${call.timeoutMs}ms`, function_id: call.functionId });
 }
 
-/** Calls of one timeout value in deadline order: parallel arrays, consumed from `head`. */
-interface DeadlineQueue {
-  ids: string[];
-  deadlines: number[];
-  head: number;
+/** Written to a socket (see `CallState.sent`). */
+const SENT = 1;
+/** `Call.what` is the frame's body: the call may be re-sent. */
+const BODY = 2;
+/** The call has an entry in the side table (`Extra`). */
+const EXTRA = 4;
+/** `Call.bits` above the flags (`bits >> 3`): the slot of the call's deadline queue, 0 for none. */
+const SLOT = 8;
+
+/**
+ * One pending call. It is also what the session's outbox asks while the call waits for a socket
+ * (`isLive`, `onSent`): no closure per call.
+ */
+class Call {
+  constructor(
+    /** The frame's body (`BODY`), else the function id. */
+    readonly what: string,
+    /** Cleared once the call is settled. */
+    public resolve: ((value: unknown) => void) | undefined,
+    /** Flags, and the slot of its deadline queue times `SLOT` (one small integer, one field). */
+    public bits: number,
+  ) {}
+
+  isLive(): boolean {
+    return this.resolve !== undefined;
+  }
+
+  onSent(): void {
+    this.bits |= SENT;
+  }
 }
 
-/** Below this many consumed items a queue is not worth compacting. */
-const COMPACT_MIN = 1024;
+/** What only some calls need, kept beside the table. */
+interface Extra {
+  signal?: AbortSignal | undefined;
+  onAbort?: (() => void) | undefined;
+  undelivered?: string | undefined;
+  resends: number;
+  resendTimer?: TimerHandle | undefined;
+}
+
+/** A promise resolved with it rejects with `reason`: the call keeps `resolve` alone. */
+class Rejection {
+  constructor(readonly reason: unknown) {}
+  then(_: unknown, reject: (reason: unknown) => void): void {
+    reject(this.reason);
+  }
+}
+
+/** The Promise executor, shared: it hands `resolve` over through `captured`, and no closure is made per call. */
+let captured: ((value: unknown) => void) | undefined;
+const capture = (resolve: (value: unknown) => void): void => {
+  captured = resolve;
+};
+
+/**
+ * Microtask turns an emptied table keeps its timer: enough for a next call made after a few
+ * `await`s of the previous one's result. Then nothing may keep the process (or a fake clock) busy.
+ */
+const IDLE_TURNS = 4;
 
 export class PendingCalls {
   readonly #platform: Platform;
-  readonly #entries = new Map<string, Entry>();
-  readonly #queues = new Map<number, DeadlineQueue>();
-  /** Entries with a finite deadline; the timer is released when it drops to 0. */
+  readonly #calls = new Map<string, Call>();
+  readonly #extras = new Map<Call, Extra>();
+  readonly #deadlines = new Deadlines((id) => this.#calls.has(id));
+  /** Calls with a deadline; the timer is released once it has stayed 0 a little (`#settled`). */
   #timed = 0;
   #timer: TimerHandle | undefined;
   #timerAt = Infinity;
+  /** Turns left before an emptied table releases its timer; 0: no check queued. */
+  #idleTurns = 0;
+  /** Settled already: each idle check is one reaction to it (no queueMicrotask, which Node wraps in an AsyncResource). */
+  readonly #tick = Promise.resolve();
 
   readonly #timedOut: (call: CallState) => Error;
 
@@ -83,56 +139,55 @@ export class PendingCalls {
   }
 
   get size(): number {
-    return this.#entries.size;
+    return this.#calls.size;
   }
 
   has(id: string): boolean {
-    return this.#entries.has(id);
+    return this.#calls.has(id);
+  }
+
+  /** The pending call `id`: what the outbox asks (`isLive`, `onSent`) while it waits for a socket. */
+  get(id: string): { isLive(): boolean; onSent(): void } | undefined {
+    return this.#calls.get(id);
   }
 
   /**
    * Registers a call. The timeout runs from now, whether or not a socket is open (§3.5).
    * An already-aborted signal rejects at once with its reason.
    */
-  add(call: AddCall): Promise<unknown> {
-    return new Promise<unknown>((resolve, reject) => {
-      const { signal } = call;
-      if (signal?.aborted) {
-        reject(signal.reason);
-        return;
-      }
-      const deadline = call.timeoutMs > MAX_TIMER_MS ? Infinity : this.#platform.now() + call.timeoutMs;
-      const entry: Entry = {
-        functionId: call.functionId,
-        sent: false,
-        undelivered: undefined,
-        deadline,
-        timeoutMs: call.timeoutMs,
-        resolve,
-        reject,
-        signal,
-        onAbort: undefined,
-        text: call.text,
-        resends: 0,
-        resendTimer: undefined,
-      };
-      if (signal) {
-        entry.onAbort = () => this.#settle(call.id, signal.reason);
-        signal.addEventListener('abort', entry.onAbort, { once: true });
-      }
-      this.#entries.set(call.id, entry);
-      if (deadline !== Infinity) {
-        this.#timed++;
-        let q = this.#queues.get(call.timeoutMs);
-        if (!q) {
-          q = { ids: [], deadlines: [], head: 0 };
-          this.#queues.set(call.timeoutMs, q);
-        }
-        q.ids.push(call.id);
-        q.deadlines.push(deadline);
-        this.#arm(deadline);
-      }
-    });
+  add(request: AddCall): Promise<unknown> {
+    const { id, signal, timeoutMs } = request;
+    if (signal?.aborted) return Promise.reject(signal.reason);
+    const promise = new Promise<unknown>(capture);
+    const resolve = captured;
+    captured = undefined;
+    const body = request.body;
+    let bits = body === undefined ? 0 : BODY;
+    if (timeoutMs <= MAX_TIMER_MS) {
+      const deadline = this.#platform.now() + timeoutMs;
+      bits |= this.#deadlines.add(timeoutMs, id, deadline) * SLOT;
+      this.#timed++;
+      this.#arm(deadline);
+    }
+    const call = new Call(body ?? request.functionId, resolve, bits);
+    this.#calls.set(id, call);
+    if (signal) {
+      const extra = this.#extra(call);
+      extra.signal = signal;
+      extra.onAbort = () => this.#reject(id, call, signal.reason);
+      signal.addEventListener('abort', extra.onAbort, { once: true });
+    }
+    return promise;
+  }
+
+  #extra(call: Call): Extra {
+    let extra = this.#extras.get(call);
+    if (!extra) {
+      extra = { resends: 0 };
+      this.#extras.set(call, extra);
+      call.bits |= EXTRA;
+    }
+    return extra;
   }
 
   /** Makes sure the timer fires no later than `deadline`. */
@@ -140,7 +195,7 @@ export class PendingCalls {
     if (deadline >= this.#timerAt) return;
     if (this.#timer !== undefined) this.#platform.clearTimeout(this.#timer);
     this.#timerAt = deadline;
-    this.#timer = this.#platform.setTimeout(() => this.#expire(), Math.max(0, deadline - this.#platform.now()));
+    this.#timer = this.#platform.setTimeout(this.#onTimer, Math.max(0, deadline - this.#platform.now()));
   }
 
   #disarm(): void {
@@ -149,125 +204,131 @@ export class PendingCalls {
     this.#timerAt = Infinity;
   }
 
+  /**
+   * After a call settled: an empty table releases its timer once it has stayed empty for
+   * `IDLE_TURNS` microtask turns; every call that settles meanwhile starts the count again.
+   */
+  #settled(): void {
+    if (this.#timed > 0 || this.#timer === undefined) return;
+    const checking = this.#idleTurns > 0;
+    this.#idleTurns = IDLE_TURNS;
+    if (!checking) void this.#tick.then(this.#checkIdle);
+  }
+
+  readonly #checkIdle = (): void => {
+    if (this.#timed > 0) {
+      this.#idleTurns = 0;
+    } else if (--this.#idleTurns > 0) {
+      void this.#tick.then(this.#checkIdle);
+    } else {
+      // Nothing left to time out: no timer may keep the process (or the fake clock) busy.
+      this.#disarm();
+    }
+  };
+
+  readonly #onTimer = (): void => this.#expire();
+
   /** Settles every call whose deadline has passed, then re-arms for the next one. */
   #expire(): void {
     this.#timer = undefined;
     this.#timerAt = Infinity;
-    const now = this.#platform.now();
-    let next = Infinity;
-    for (const [ms, q] of this.#queues) {
-      while (q.head < q.ids.length) {
-        const id = q.ids[q.head]!;
-        const deadline = q.deadlines[q.head]!;
-        const entry = this.#entries.get(id);
-        if (entry === undefined || entry.deadline !== deadline) {
-          q.head++;
-          continue;
-        }
-        if (deadline > now) break;
-        q.head++;
-        this.#settle(id, this.#timedOut(entry));
-      }
-      if (q.head >= q.ids.length) this.#queues.delete(ms);
-      else next = Math.min(next, q.deadlines[q.head]!);
-    }
+    const next = this.#deadlines.expire(this.#platform.now(), (id) => {
+      const call = this.#calls.get(id)!;
+      this.#reject(id, call, this.#timedOut(this.#state(call)));
+    });
     if (next !== Infinity && this.#timed > 0) this.#arm(next);
   }
 
-  /** Drops settled calls from the front of their queue; compacts a queue that is mostly stale. */
-  #trim(entry: Entry): void {
-    const q = this.#queues.get(entry.timeoutMs);
-    if (!q) return;
-    while (q.head < q.ids.length && !this.#entries.has(q.ids[q.head]!)) q.head++;
-    const left = q.ids.length - q.head;
-    if (left === 0) {
-      this.#queues.delete(entry.timeoutMs);
-      return;
-    }
-    if (q.head > COMPACT_MIN && q.head * 2 > q.ids.length) {
-      q.ids = q.ids.slice(q.head);
-      q.deadlines = q.deadlines.slice(q.head);
-      q.head = 0;
-    } else if (left > COMPACT_MIN && left > 2 * this.#timed) {
-      // Out-of-order results behind a slow head: keep only the live items, in order.
-      const ids: string[] = [];
-      const deadlines: number[] = [];
-      for (let i = q.head; i < q.ids.length; i++) {
-        if (this.#entries.has(q.ids[i]!)) {
-          ids.push(q.ids[i]!);
-          deadlines.push(q.deadlines[i]!);
-        }
-      }
-      q.ids = ids;
-      q.deadlines = deadlines;
-      q.head = 0;
-    }
+  #state(call: Call): CallState {
+    return {
+      functionId: this.#functionId(call),
+      timeoutMs: this.#deadlines.ms(call.bits >> 3),
+      sent: (call.bits & SENT) !== 0,
+      undelivered: call.bits & EXTRA ? this.#extras.get(call)?.undelivered : undefined,
+    };
+  }
+
+  #functionId(call: Call): string {
+    return call.bits & BODY ? functionIdOf(call.what) : call.what;
   }
 
   markSent(id: string): void {
-    const entry = this.#entries.get(id);
-    if (entry) entry.sent = true;
+    this.#calls.get(id)?.onSent();
   }
 
   /**
    * The engine answered that call `id` was not delivered (`message`): if the call may be retried,
-   * it is kept, no longer `sent`, and `resend(text)` runs after `delay(resends so far)`; its
+   * it is kept, no longer `sent`, and `resend(body, id)` runs after `delay(resends so far)`; its
    * deadline keeps running. Returns false when the answer must settle the call instead.
    */
-  resendLater(id: string, message: string, delay: (resends: number) => number, resend: (text: string) => void): boolean {
-    const entry = this.#entries.get(id);
-    const text = entry?.text;
-    if (!entry || text === undefined) return false;
-    entry.sent = false;
-    entry.undelivered = message;
+  resendLater(id: string, message: string, delay: (resends: number) => number, resend: (body: string, id: string) => void): boolean {
+    const call = this.#calls.get(id);
+    if (!call || !(call.bits & BODY)) return false;
+    call.bits &= ~SENT;
+    const extra = this.#extra(call);
+    extra.undelivered = message;
     // A resend already scheduled covers a second such answer too.
-    entry.resendTimer ??= this.#platform.setTimeout(() => {
-      entry.resendTimer = undefined;
-      if (this.#entries.get(id) === entry) resend(text);
-    }, delay(entry.resends++));
+    extra.resendTimer ??= this.#platform.setTimeout(() => {
+      extra.resendTimer = undefined;
+      if (call.resolve !== undefined) resend(call.what, id);
+    }, delay(extra.resends++));
     return true;
   }
 
-  /** Settles the call a result frame answers. Unknown ids (late results, §3.5) are ignored. */
+  /** Settles the call a result frame answers (§2.3: `error` wins). Unknown ids (late results, §3.5) are ignored. */
   resolveFrame(frame: InvocationResultFrame): boolean {
-    const entry = this.#remove(frame.invocation_id);
-    if (!entry) return false;
-    const outcome = decodeResult(frame, entry.functionId);
-    if (outcome.ok) entry.resolve(outcome.value);
-    else entry.reject(outcome.error);
+    const id = frame.invocation_id;
+    const call = this.#calls.get(id);
+    if (call === undefined) return false;
+    const error = frame.error;
+    if (error) {
+      const { code, message, stacktrace } = error;
+      this.#reject(id, call, IIIInvocationError.fromBody({ code, message, stacktrace: stacktrace ?? undefined }, this.#functionId(call)));
+    } else {
+      // An absent or `null` result is `undefined` (§8 item 15).
+      const resolve = this.#take(id, call)!;
+      resolve(frame.result === null ? undefined : frame.result);
+      this.#settled();
+    }
     return true;
   }
 
   /** The socket dropped: calls already written on it can never be answered (§3.13). */
   rejectSent(makeError: (functionId: string) => Error): void {
-    for (const [id, entry] of this.#entries) {
-      if (entry.sent) this.#settle(id, makeError(entry.functionId));
+    for (const [id, call] of this.#calls) {
+      if (call.bits & SENT) this.#take(id, call)?.(new Rejection(makeError(this.#functionId(call))));
     }
+    if (this.#timed === 0) this.#disarm();
   }
 
   rejectAll(makeError: (functionId: string) => Error): void {
-    for (const [id, entry] of this.#entries) this.#settle(id, makeError(entry.functionId));
+    for (const [id, call] of this.#calls) this.#take(id, call)?.(new Rejection(makeError(this.#functionId(call))));
+    this.#disarm();
   }
 
-  #settle(id: string, reason: unknown): void {
-    const entry = this.#remove(id);
-    if (entry) entry.reject(reason);
+  #reject(id: string, call: Call, reason: unknown): void {
+    const resolve = this.#take(id, call);
+    if (resolve === undefined) return;
+    resolve(new Rejection(reason));
+    this.#settled();
   }
 
-  #remove(id: string): Entry | undefined {
-    const entry = this.#entries.get(id);
-    if (!entry) return undefined;
-    this.#entries.delete(id);
-    if (entry.deadline !== Infinity) {
+  /** Takes call `id` out of the table; returns its `resolve`, or undefined if it was settled already. */
+  #take(id: string, call: Call): ((value: unknown) => void) | undefined {
+    const resolve = call.resolve;
+    if (resolve === undefined) return undefined;
+    call.resolve = undefined;
+    this.#calls.delete(id);
+    if (call.bits >= SLOT) {
       this.#timed--;
-      if (this.#timed === 0) {
-        // Nothing left to time out: no timer may keep the process (or the fake clock) busy.
-        this.#disarm();
-        this.#queues.clear();
-      } else this.#trim(entry);
+      this.#deadlines.trim(call.bits >> 3, this.#timed);
     }
-    if (entry.signal && entry.onAbort) entry.signal.removeEventListener('abort', entry.onAbort);
-    if (entry.resendTimer !== undefined) this.#platform.clearTimeout(entry.resendTimer);
-    return entry;
+    if (call.bits & EXTRA) {
+      const extra = this.#extras.get(call)!;
+      this.#extras.delete(call);
+      if (extra.signal && extra.onAbort) extra.signal.removeEventListener('abort', extra.onAbort);
+      if (extra.resendTimer !== undefined) this.#platform.clearTimeout(extra.resendTimer);
+    }
+    return resolve;
   }
 }

@@ -54,13 +54,19 @@ export class Serving {
         },
       });
     } else {
-      void this.#run(fn, fn.run, frame, id);
+      this.#run(fn, fn.run, frame, id);
     }
   }
 
-  async #run(fn: ServedFunction, run: NonNullable<ServedFunction['run']>, frame: InboundInvokeFrame, id: string | undefined): Promise<void> {
+  /**
+   * Runs the handler and answers. A handler that returns a plain value (not a promise or other
+   * thenable) is answered at once, in the same task as its invocation arrived: no microtask hop
+   * between the frame and the reply (docs/benchmarks.md).
+   */
+  #run(fn: ServedFunction, run: NonNullable<ServedFunction['run']>, frame: InboundInvokeFrame, id: string | undefined): void {
     let data: unknown = frame.data === undefined ? null : frame.data;
     const callerWorkerId = callerOf(data);
+    let value: unknown;
     try {
       if (fn.schema) {
         // The engine's injected caller id (§3.3) is not part of the caller's payload: a strict
@@ -79,33 +85,67 @@ export class Serving {
         }
         data = checked.value;
       }
-      data = await this.#ctx.materialize(data);
-      const context: InvocationContext = {
-        invocationId: id,
-        functionId: frame.function_id,
-        traceparent: frame.traceparent ?? undefined,
-        baggage: frame.baggage ?? undefined,
-        callerWorkerId,
-      };
-      const call = () => run(data, frame.metadata ?? undefined, context);
-      const { propagator } = this.#ctx;
-      const extract = propagator?.extract;
-      const value = await (extract ? extract.call(propagator, { traceparent: context.traceparent, baggage: context.baggage }, call) : call());
-      this.#reply(id, frame, { result: value });
+      data = this.#ctx.materialize(data);
+      if (isThenable(data)) {
+        const later = Promise.resolve(data).then((live) => this.#call(run, live, frame, id, callerWorkerId));
+        void this.#later(later, frame, id);
+        return;
+      }
+      value = this.#call(run, data, frame, id, callerWorkerId);
+      if (isThenable(value)) {
+        void this.#later(value, frame, id);
+        return;
+      }
     } catch (err) {
-      // The failure stays readable here, stack included; the caller gets the message and the
-      // error's own string `code` (e.g. CARD_DECLINED), and the stack only if sendStackTraces.
-      const { diag, sendStackTraces } = this.#ctx;
-      diag.error(`${frame.function_id} failed: ${errorMessage(err)}`, err);
-      const own = (err as { code?: unknown } | null)?.code;
-      const code = typeof own === 'string' && own ? own : ErrorCode.InvocationFailed;
-      const stacktrace = sendStackTraces && err instanceof Error ? err.stack : undefined;
-      // An IIIInvocationError's message already starts "<code>: " (errors.ts); the body carries
-      // the code in its own field, so the caller would otherwise read it twice.
-      let message = errorMessage(err);
-      if (message.startsWith(`${code}: `)) message = message.slice(code.length + 2);
-      this.#reply(id, frame, { error: { code, message, stacktrace } });
+      this.#failed(id, frame, err);
+      return;
     }
+    this.#reply(id, frame, { result: value });
+  }
+
+  /** Runs the handler inside the delivered trace context, if a propagator is set. */
+  #call(run: NonNullable<ServedFunction['run']>, data: unknown, frame: InboundInvokeFrame, id: string | undefined, callerWorkerId: string | undefined): unknown {
+    const context: InvocationContext = {
+      invocationId: id,
+      functionId: frame.function_id,
+      traceparent: frame.traceparent ?? undefined,
+      baggage: frame.baggage ?? undefined,
+      callerWorkerId,
+    };
+    const { propagator } = this.#ctx;
+    const extract = propagator?.extract;
+    if (!extract) return run(data, frame.metadata ?? undefined, context);
+    return extract.call(propagator, { traceparent: context.traceparent, baggage: context.baggage }, () => run(data, frame.metadata ?? undefined, context));
+  }
+
+  /** Answers once a handler's promise (or other thenable) settles. */
+  async #later(pending: PromiseLike<unknown>, frame: InboundInvokeFrame, id: string | undefined): Promise<void> {
+    let value: unknown;
+    try {
+      value = await pending;
+    } catch (err) {
+      this.#failed(id, frame, err);
+      return;
+    }
+    this.#reply(id, frame, { result: value });
+  }
+
+  /**
+   * The handler threw or rejected. The failure stays readable here, stack included; the caller
+   * gets the message and the error's own string `code` (e.g. CARD_DECLINED), and the stack only
+   * if sendStackTraces.
+   */
+  #failed(id: string | undefined, frame: InboundInvokeFrame, err: unknown): void {
+    const { diag, sendStackTraces } = this.#ctx;
+    diag.error(`${frame.function_id} failed: ${errorMessage(err)}`, err);
+    const own = (err as { code?: unknown } | null)?.code;
+    const code = typeof own === 'string' && own ? own : ErrorCode.InvocationFailed;
+    const stacktrace = sendStackTraces && err instanceof Error ? err.stack : undefined;
+    // An IIIInvocationError's message already starts "<code>: " (errors.ts); the body carries
+    // the code in its own field, so the caller would otherwise read it twice.
+    let message = errorMessage(err);
+    if (message.startsWith(`${code}: `)) message = message.slice(code.length + 2);
+    this.#reply(id, frame, { error: { code, message, stacktrace } });
   }
 
   /** Answers an engine invocation (§3.3); nothing when it carried no id. */
@@ -115,6 +155,11 @@ export class Serving {
     if (refused) this.#ctx.diag.warn(`${refused}; the caller gets this error instead of the result`);
     this.#ctx.reply(text);
   }
+}
+
+/** A promise, or anything `await` would treat as one. */
+function isThenable(value: unknown): value is PromiseLike<unknown> {
+  return value !== null && (typeof value === 'object' || typeof value === 'function') && typeof (value as { then?: unknown }).then === 'function';
 }
 
 type Issue = { message: string; path?: ReadonlyArray<PropertyKey | { key: PropertyKey }> };

@@ -84,11 +84,11 @@ export function decodeFrame(data: string | Uint8Array): DecodeResult {
     decoder ??= new TextDecoder();
     text = decoder.decode(data);
   }
-  if (text.trim() === '') return { kind: 'ignored', type: undefined };
   let parsed: unknown;
   try {
     parsed = JSON.parse(text);
   } catch (err) {
+    if (text.trim() === '') return { kind: 'ignored', type: undefined };
     return { kind: 'invalid', message: `frame is not JSON: ${(err as Error).message}` };
   }
   if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed)) {
@@ -96,6 +96,8 @@ export function decodeFrame(data: string | Uint8Array): DecodeResult {
   }
   const type = (parsed as { type?: unknown }).type;
   if (typeof type !== 'string') return { kind: 'invalid', message: 'frame has no string "type"' };
+  const hot = hotFrame(type, parsed as Record<string, unknown>);
+  if (hot) return { kind: 'frame', frame: hot };
   // An own property only: a frame typed "toString" is unknown, not Object.prototype's.
   const fields = Object.prototype.hasOwnProperty.call(FIELDS, type) ? FIELDS[type] : undefined;
   if (!fields) return { kind: 'ignored', type };
@@ -103,6 +105,41 @@ export function decodeFrame(data: string | Uint8Array): DecodeResult {
   const problem = pick(parsed as Record<string, unknown>, fields, frame, '');
   if (problem) return { kind: 'invalid', message: `invalid "${type}" frame at ${problem}` };
   return { kind: 'frame', frame: frame as unknown as InboundFrame };
+}
+
+/** An `OPT` field's rule: a string, `null` or absent. */
+const optional = (value: unknown): boolean => value === undefined || value === null || typeof value === 'string';
+
+/**
+ * The two frames of every call, most of what a client receives, checked with the table's rules
+ * and built by one object literal (one shape, no field-by-field copy); absent fields are
+ * `undefined`. A frame that breaks a rule goes through the table, which words the problem.
+ */
+function hotFrame(type: string, p: Record<string, unknown>): InboundFrame | undefined {
+  if (type === 'invocationresult') {
+    const { invocation_id, function_id, traceparent, baggage } = p;
+    if (typeof invocation_id !== 'string' || typeof function_id !== 'string' || !optional(traceparent) || !optional(baggage)) return undefined;
+    let error = p.error;
+    if (error !== undefined && error !== null) {
+      error = errorBody(error);
+      if (error === undefined) return undefined;
+    }
+    return { type, invocation_id, function_id, result: p.result, error, traceparent, baggage } as InboundFrame;
+  }
+  if (type === 'invokefunction') {
+    const { invocation_id, function_id, traceparent, baggage } = p;
+    if (typeof function_id !== 'string' || !optional(invocation_id) || !optional(traceparent) || !optional(baggage)) return undefined;
+    return { type, invocation_id, function_id, data: p.data, traceparent, baggage, metadata: p.metadata } as InboundFrame;
+  }
+  return undefined;
+}
+
+/** A valid `ErrorBody` (`ERROR_BODY`), copied; `undefined` if it is not one. */
+function errorBody(value: unknown): { code: string; message: string; stacktrace: unknown } | undefined {
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) return undefined;
+  const { code, message, stacktrace } = value as Record<string, unknown>;
+  if (typeof code !== 'string' || typeof message !== 'string' || !optional(stacktrace)) return undefined;
+  return { code, message, stacktrace };
 }
 
 /** Throws (a TypeError from JSON.stringify) when the frame holds a BigInt or a cycle. */

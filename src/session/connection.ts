@@ -19,9 +19,9 @@ import { EngineAddress } from './address.js';
 import { backoffDelay } from './backoff.js';
 import { Liveness, PING_FRAME } from './liveness.js';
 import { CLOSE_HANDSHAKE_TIMEOUT, CLOSE_HEARTBEAT_TIMEOUT, gaveUpError, shutdownError, unreachableError } from './outcomes.js';
-import { Outbox } from './outbox.js';
+import { Outbox, type QueuedFrame } from './outbox.js';
 import { ReadyWaiters, type ReadyOptions } from './ready.js';
-import { SEND_POLICY, type SendAction, type SendKind } from './send-policy.js';
+import { SEND_POLICY, type PhaseKind, type SendAction, type SendKind } from './send-policy.js';
 import { release, type Phase } from './phases.js';
 import { closedWithin, openSocket, type Socket } from './socket.js';
 
@@ -48,6 +48,8 @@ export class Connection {
   readonly #o: ConnectionOptions;
   #h: ConnectionHandlers | undefined;
   #phase: Phase = { kind: 'idle' };
+  /** What this phase does with each kind of frame: its row of the send policy. */
+  #policy: (typeof SEND_POLICY)[PhaseKind] = SEND_POLICY.idle;
   #state: IIIConnectionState = 'disconnected';
   /** Consecutive failed attempts since the last connection that lived `minUptimeMs`. */
   #attempt = 0;
@@ -106,19 +108,20 @@ export class Connection {
   }
 
   /**
-   * Sends, queues or refuses `text` as the phase's row of the send policy says. A write that throws
-   * means the socket is going: the frame is treated as without one (a call queued, a registration replayed).
+   * Sends, queues or refuses `text` as the phase's row of the send policy says; `owner.onSent()`
+   * once it is written. A write that throws means the socket is going: the frame is treated as
+   * without one (a call queued, a registration replayed).
    */
-  submit(kind: SendKind, text: string, isLive?: () => boolean, onSent?: () => void): SendAction {
-    let action = SEND_POLICY[this.#phase.kind][kind];
+  submit(kind: SendKind, text: string, owner?: QueuedFrame): SendAction {
+    let action = this.#policy[kind];
     if (action === 'send') {
       if (this.#write(text)) {
-        onSent?.();
+        owner?.onSent?.();
         return action;
       }
       action = SEND_POLICY.waiting[kind];
     }
-    if (action === 'queue') this.#outbox.push(text, isLive, onSent);
+    if (action === 'queue') this.#outbox.queue(text, owner);
     return action;
   }
 
@@ -312,6 +315,7 @@ export class Connection {
   #enter(next: Phase, change?: StateChange, closeCode = 1000): void {
     const prev = this.#phase;
     this.#phase = next;
+    this.#policy = SEND_POLICY[next.kind];
     release(this.#o.platform, prev, next, closeCode);
     if (next.kind === 'accepted') this.#waiters.settle();
     const stopped = this.#stopError();

@@ -3,22 +3,31 @@
  * opening sequence (§2.4 item 4: replay, then flush).
  */
 
+/** What a queued frame's owner is asked at flush time; a pending call answers it itself (calls/pending.ts). */
+export interface QueuedFrame {
+  /** A call that timed out or was aborted meanwhile is skipped (§3.5). */
+  isLive?(): boolean;
+  onSent?(): void;
+}
+
 interface Entry {
   frame: string;
-  /** Checked at flush time: a call that timed out or was aborted meanwhile is skipped (§3.5). */
-  isLive?: () => boolean;
-  onSent?: () => void;
+  owner: QueuedFrame | undefined;
 }
 
 export class Outbox {
   #entries: Entry[] = [];
 
   push(frame: string, isLive?: () => boolean, onSent?: () => void): void {
-    this.#entries.push({ frame, isLive, onSent });
+    this.queue(frame, isLive || onSent ? { isLive, onSent } : undefined);
+  }
+
+  queue(frame: string, owner?: QueuedFrame): void {
+    this.#entries.push({ frame, owner });
     // A long outage with many void calls or log lines: drop the expired ones as we go, so the
     // queue is bounded by what can still be sent, not by how long the engine was away.
     if (this.#entries.length >= this.#pruneAt) {
-      this.#entries = this.#entries.filter((e) => !e.isLive || e.isLive());
+      this.#entries = this.#entries.filter((e) => e.owner?.isLive?.() ?? true);
       this.#pruneAt = Math.max(1024, this.#entries.length * 2);
     }
   }
@@ -35,12 +44,12 @@ export class Outbox {
     this.#entries = [];
     for (let i = 0; i < entries.length; i++) {
       const entry = entries[i]!;
-      if (entry.isLive && !entry.isLive()) continue;
+      if (entry.owner?.isLive?.() === false) continue;
       if (!send(entry.frame)) {
         this.#entries = entries.slice(i).concat(this.#entries);
         return;
       }
-      entry.onSent?.();
+      entry.owner?.onSent?.();
     }
   }
 

@@ -50,6 +50,9 @@ export type HostRequest =
   | { op: 'mem' }
   | { op: 'cpu' }
   | { op: 'stop' }
+  // scenario `split` (split.ts): reset and read this process's turnarounds
+  | { op: 'splitReset' }
+  | { op: 'split' }
   // memory-pending children only (mem-pending.ts)
   | { op: 'memBaseline' }
   | { op: 'memFire'; n: number }

@@ -10,6 +10,7 @@ import { performance } from 'node:perf_hooks';
 import { startCaller, startWorker, waitCallable, type BenchCaller, type BenchWorker } from './clients.js';
 import { LOST, lostCallGuard } from './lost-calls.js';
 import { CLIENT_KINDS, fnId, gcNow, memSample, payloadFor, type ClientKind, type HostRequest, type RoundResult } from './common.js';
+import { installSplit, readSplit, resetSplit } from './split.js';
 
 const [kindArg, role, url] = process.argv.slice(2);
 const kind = kindArg as ClientKind;
@@ -17,6 +18,8 @@ if (!CLIENT_KINDS.includes(kind) || (role !== 'caller' && role !== 'worker') || 
   console.error('usage: host.ts <kind> <caller|worker> <engineUrl>');
   process.exit(2);
 }
+// Scenario `split` only: before any socket exists, so every one of them is measured.
+if (process.env.BENCH_SPLIT === '1') installSplit();
 const prefix = `bench.${kind}`;
 /** Whose echo function the caller calls: its own worker's unless BENCH_TARGET names another client kind (mixed pairs). */
 const target = (process.env.BENCH_TARGET as ClientKind | undefined) ?? kind;
@@ -136,6 +139,13 @@ async function main(): Promise<void> {
             break;
           case 'cpu':
             value = process.cpuUsage();
+            break;
+          case 'splitReset':
+            resetSplit();
+            value = null;
+            break;
+          case 'split':
+            value = readSplit();
             break;
           case 'stop':
             if (session) {

@@ -3,6 +3,7 @@ import { readFileSync } from 'node:fs';
 import os from 'node:os';
 import { CLIENT_LABEL, median, type ClientKind } from './common.js';
 import type { ColdStats, ColdWorkerdStats } from './cold.js';
+import type { LatencySplit } from './latency.js';
 import type { MillionResult, PendingResult } from './memory.js';
 import type { SizeRow } from './size.js';
 import type { RoundStats } from './speed.js';
@@ -12,6 +13,7 @@ export interface Report {
   seq?: Record<string, RoundStats>;
   pipe?: Record<number, Record<string, RoundStats>>;
   channel?: Partial<Record<'toCaller' | 'toWorker', Record<string, RoundStats>>>;
+  split?: Record<string, LatencySplit>;
   pending?: Record<string, PendingResult>;
   million?: Record<string, MillionResult>;
   coldNode?: Record<string, ColdStats>;
@@ -41,6 +43,11 @@ export function machineInfo(): Record<string, unknown> {
   return { node: process.version, nproc: os.availableParallelism?.() ?? os.cpus().length, cpu, platform: `${os.platform()} ${os.release()} ${os.arch()}`, memGiB: Math.round(os.totalmem() / 2 ** 30) };
 }
 
+/** The load average (1, 5, 15 min) as `uptime` prints it: how busy the shared machine was. */
+export function loadAverage(): string {
+  return os.loadavg().map((l) => l.toFixed(2)).join(', ');
+}
+
 const KINDS: ClientKind[] = ['ours', 'oursB', 'raw', 'official', 'officialDefault'];
 
 function fmt(n: number | undefined, digits = 0): string {
@@ -66,6 +73,17 @@ export function pairedRatio(ours: RoundStats | undefined, other: RoundStats | un
   const n = Math.min(ours.rates.length, other.rates.length);
   if (n === 0) return NaN;
   return median(Array.from({ length: n }, (_, i) => ours.rates[i]! / other.rates[i]!));
+}
+
+/**
+ * Median over rounds of (ours CPU per unit in round i) / (other's in round i): our CPU cost as a
+ * multiple of the other client's, paired like `pairedRatio` (the figure compared with the CPU targets).
+ */
+export function pairedCpuRatio(ours: RoundStats | undefined, other: RoundStats | undefined): number {
+  if (!ours || !other) return NaN;
+  const n = Math.min(ours.cpus.length, other.cpus.length);
+  if (n === 0) return NaN;
+  return median(Array.from({ length: n }, (_, i) => ours.cpus[i]! / other.cpus[i]!));
 }
 
 /**
@@ -97,6 +115,16 @@ export function computeTargets(r: Report): Target[] {
       add('raw', 0.9);
       add('official', 1.0);
       add('officialDefault', 1.5);
+      // Client CPU per call (issue 16): at most 1.1x the floor's sequential, 1.05x pipelined, and
+      // below iii-sdk with telemetry off on every row.
+      const cpuAdd = (other: ClientKind, max: number, strict: boolean): void => {
+        if (!s[other]) return;
+        const v = pairedCpuRatio(s[me], s[other]);
+        const target = strict ? `< ${max.toFixed(2)}x` : `<= ${max.toFixed(2)}x`;
+        t.push({ what: `${name} client CPU/call, ${who} / ${CLIENT_LABEL[other]}`, value: v, target, met: Number.isFinite(v) ? (strict ? v < max : v <= max) : null });
+      };
+      cpuAdd('raw', name === 'sequential' ? 1.1 : 1.05, false);
+      cpuAdd('official', 1, true);
     }
     for (const dir of ['toCaller', 'toWorker'] as const) {
       const s = r.channel?.[dir];
@@ -106,7 +134,7 @@ export function computeTargets(r: Report): Target[] {
     }
   }
   if (r.pending?.ours) {
-    t.push({ what: 'heap per pending call, caller side (bytes)', value: r.pending.ours.callerBytesPerCall, target: '< 1024', met: r.pending.ours.callerBytesPerCall < 1024 });
+    t.push({ what: 'heap per pending call, caller side (bytes)', value: r.pending.ours.callerBytesPerCall, target: '<= 640', met: r.pending.ours.callerBytesPerCall <= 640 });
     t.push({ what: 'heap per in-flight call, worker side (bytes)', value: r.pending.ours.workerBytesPerCall, target: '< 1024', met: r.pending.ours.workerBytesPerCall < 1024 });
   }
   if (r.million?.ours) {
@@ -128,6 +156,7 @@ export function printReport(r: Report, out: (s: string) => void): void {
   out(`  machine: ${m.nproc} cores, ${m.cpu}, ${m.memGiB} GiB, ${m.platform}, node ${m.node}`);
   out(`  engine: ${m.engineName ?? 'reference engine (test/engine), own process'} at ${m.engineUrl}; each client = caller process + worker process`);
   if (m.loadAvgStart) out(`  load average (1/5/15 min): ${m.loadAvgStart} at the start, ${m.loadAvgEnd ?? '?'} at the end`);
+  out('  (other jobs share this machine: CPU per call is the robust figure)');
   out(`  ours = ${m.oursEntry}${m.oursBEntry ? `; B build = ${m.oursBEntry}` : ''}; command: ${m.command}`);
   if (m.floorBallastMiB) out(`  DIAGNOSTIC: the raw floor's processes hold ${String(m.floorBallastMiB)} MiB of extra live heap (--floor-ballast-mib)`);
   out('  rounds are interleaved across clients; every figure is the median over rounds.');
@@ -168,6 +197,7 @@ export function printReport(r: Report, out: (s: string) => void): void {
       out,
     );
   }
+  if (r.split) printSplit(r.split, kinds, (m.sizes as Record<string, number>).splitN!, out);
   if (r.channel) {
     out('');
     out(`Channels, ${fmt(m.channelBytes / 2 ** 20)} MiB per transfer (MB = 10^6 bytes)`);
@@ -282,4 +312,28 @@ export function printReport(r: Report, out: (s: string) => void): void {
   for (const [name, message] of Object.entries(r.errors ?? {})) out(`\nFAILED ${name}: ${message.split('\n')[0]}`);
   const noisy = Object.entries(r.stderrLines ?? {}).filter(([, n]) => n > 0);
   if (noisy.length) out(`\nstderr lines written by children: ${noisy.map(([k, n]) => `${k} ${n}`).join(', ')}`);
+}
+
+/** Where one sequential call's time goes, per process, and what this SDK adds to each part over the floor. */
+function printSplit(split: Record<string, LatencySplit>, kinds: ClientKind[], n: number, out: (s: string) => void): void {
+  out('');
+  out(`Latency split of one sequential call (median us; ${fmt(n)} calls per round, own engine, one client calling at a time)`);
+  out('  caller = result in -> next invoke out; worker = invoke in -> result out; engine = both of its hops;');
+  out('  wire = the rest of the p50: 4 socket hops through the kernel and loopback, and the wake-ups of 3 processes.');
+  const rows: string[][] = [['client', 'p50', 'caller', 'worker', 'engine', 'wire', 'client CPU us/call']];
+  const show = kinds.filter((k) => split[k]);
+  for (const k of show) {
+    const x = split[k]!;
+    rows.push([CLIENT_LABEL[k], fmt(x.p50Us, 1), fmt(x.callerUs, 1), fmt(x.workerUs, 1), fmt(x.engineUs, 1), fmt(x.wireUs, 1), fmt(x.clientCpuUs, 1)]);
+  }
+  const ours = split.ours;
+  const raw = split.raw;
+  if (ours && raw) {
+    const d = (f: (x: LatencySplit) => number): string => {
+      const v = f(ours) - f(raw);
+      return `${v >= 0 ? '+' : ''}${fmt(v, 1)}`;
+    };
+    rows.push(['ours - floor', d((x) => x.p50Us), d((x) => x.callerUs), d((x) => x.workerUs), d((x) => x.engineUs), d((x) => x.wireUs), d((x) => x.clientCpuUs)]);
+  }
+  table(rows, out);
 }

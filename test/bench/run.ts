@@ -16,12 +16,12 @@
 //   npm run bench -- --profile         also write V8 CPU profiles of every client process
 //                                      (.tmp/bench-prof/<kind>-<caller|worker>.cpuprofile; summary:
 //                                      npx tsx test/bench/profile-top.ts)
+//   npm run bench -- --only split      where one sequential call's time goes, per process
 //   env BENCH_CHANNEL_DIRECTIONS=toWorker   only that channel direction (toCaller, toWorker)
 //   npm run bench -- --floor-ballast-mib 3  diagnostic: the raw floor's processes also hold 3 MiB
 //                                      of live heap, past the size where V8 starts mark-compacts
 //                                      for churned ArrayBuffers (host.ts; docs/benchmarks.md)
 import { mkdirSync } from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import { CLIENT_KINDS, DEFAULT_KINDS, ROOT, oursNodeEntry, type ClientKind } from './common.js';
 import { Child } from './proc.js';
@@ -29,10 +29,11 @@ import { externalEngineCpu, listenerPid, type EngineCpuSource } from './external
 import { interleave, type ClientPair } from './speed.js';
 import { measureMillion, measurePending } from './memory.js';
 import { measureColdNode, measureColdWorkerd } from './cold.js';
+import { measureSplit } from './latency.js';
 import { measureSizes } from './size.js';
-import { computeTargets, machineInfo, printReport, type Report } from './report.js';
+import { computeTargets, loadAverage, machineInfo, printReport, type Report } from './report.js';
 
-const SCENARIOS = ['invoke', 'pipe', 'channel', 'pending', 'million', 'cold', 'size'] as const;
+const SCENARIOS = ['invoke', 'pipe', 'split', 'channel', 'pending', 'million', 'cold', 'size'] as const;
 type Scenario = (typeof SCENARIOS)[number];
 
 interface Flags {
@@ -103,11 +104,6 @@ function parseFlags(argv: string[]): Flags {
   return flags;
 }
 
-/** 1, 5 and 15 minute load averages, as `uptime` prints them. */
-function loadAvg(): string {
-  return os.loadavg().map((x) => x.toFixed(2)).join(' ');
-}
-
 async function main(): Promise<void> {
   const flags = parseFlags(process.argv.slice(2));
   const log = (s: string): void => {
@@ -117,8 +113,8 @@ async function main(): Promise<void> {
   // Many short rounds, interleaved, beat a few long ones on a shared machine: a burst of
   // someone else's work spoils one round, and the median drops it.
   const sizes = flags.quick
-    ? { rounds: 12, seqN: 400, pipeRounds: 8, pipeN: 2500, channelRounds: 4, pendingN: 10_000, millionN: 200_000, coldSamples: 3 }
-    : { rounds: 14, seqN: 800, pipeRounds: 12, pipeN: 5000, channelRounds: 5, pendingN: 10_000, millionN: 1_000_000, coldSamples: 5 };
+    ? { rounds: 12, seqN: 400, pipeRounds: 8, pipeN: 2500, splitRounds: 6, splitN: 400, channelRounds: 4, pendingN: 10_000, millionN: 200_000, coldSamples: 3 }
+    : { rounds: 30, seqN: 800, pipeRounds: 20, pipeN: 5000, splitRounds: 16, splitN: 800, channelRounds: 5, pendingN: 10_000, millionN: 1_000_000, coldSamples: 5 };
   const report: Report = {
     meta: {
       ...machineInfo(),
@@ -132,7 +128,7 @@ async function main(): Promise<void> {
       clients: flags.clients,
       sizes,
       // Other engineers share this machine: the load when the run started and ended.
-      loadAvgStart: loadAvg(),
+      loadAvgStart: loadAverage(),
     },
   };
 
@@ -211,6 +207,15 @@ async function main(): Promise<void> {
         });
       }
     }
+    if (flags.only.has('split')) {
+      await attempt('split', async () => {
+        // Its own engine and client processes, with each process timing its frames (split.ts);
+        // the official SDK with its defaults is left out: its telemetry socket is another process's work.
+        const kinds = flags.clients.filter((k) => k !== 'officialDefault');
+        log(`bench: latency split of a sequential call, ${sizes.splitN} calls x ${sizes.splitRounds} rounds (${kinds.join(', ')})`);
+        report.split = await measureSplit(kinds, sizes.splitN, sizes.splitRounds, log);
+      });
+    }
     if (flags.only.has('channel')) {
       report.channel = {};
       const directions = (process.env.BENCH_CHANNEL_DIRECTIONS?.split(',') ?? ['toCaller', 'toWorker']) as Array<'toCaller' | 'toWorker'>;
@@ -267,7 +272,7 @@ async function main(): Promise<void> {
     });
   }
   report.meta.elapsedS = Math.round((Date.now() - started) / 100) / 10;
-  report.meta.loadAvgEnd = loadAvg();
+  report.meta.loadAvgEnd = loadAverage();
   report.targets = computeTargets(report);
   if (flags.json) process.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
   else printReport(report, (s) => process.stdout.write(`${s}\n`));

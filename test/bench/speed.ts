@@ -16,6 +16,8 @@ export interface RoundStats {
   rate: number;
   p50Us?: number;
   p99Us?: number;
+  /** Caller + worker CPU time per call (µs) or per MB (ms), one per measured round. */
+  cpus: number[];
   /** Caller + worker CPU time per call (µs) or per MB (ms), median over rounds. */
   clientCpu: number;
   /** Engine CPU time per call (µs) or per MB (ms), median over rounds. */
@@ -73,10 +75,12 @@ export async function interleave(
     // Channels: MB/s with MB = 10^6 bytes; cost per MB in ms. Invocations: calls/s, cost per call in µs.
     const units = (x: { r: RoundResult }): number => (isChannel ? x.r.bytes! / 1e6 : x.r.calls);
     const rates = rs.map((x) => units(x) / (x.r.ms / 1000));
+    const cpus = rs.map((x) => (isChannel ? x.clientCpuUs / 1000 : x.clientCpuUs) / units(x));
     const stats: RoundStats = {
       rates,
       rate: median(rates),
-      clientCpu: median(rs.map((x) => (isChannel ? x.clientCpuUs / 1000 : x.clientCpuUs) / units(x))),
+      cpus,
+      clientCpu: median(cpus),
       engineCpu: median(rs.map((x) => (isChannel ? x.engineCpuUs / 1000 : x.engineCpuUs) / units(x))),
       engineBusy: median(rs.map((x) => x.engineCpuUs / 1000 / x.r.ms)),
     };
