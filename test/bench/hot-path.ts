@@ -9,9 +9,10 @@
 //
 //   npx tsx test/bench/hot-path.ts [--n 200000] [--rounds 7]          (this repository's dist/, else src/)
 //   BENCH_OURS_ENTRY=/path/to/dist/node/index.js npx tsx test/bench/hot-path.ts   (another build)
-//   npx tsx test/bench/hot-path.ts --ab /a/dist/node/index.js /b/dist/node/index.js (interleaved A/B)
+//   npx tsx test/bench/hot-path.ts --ab /a/dist/node/index.js /b/dist/node/index.js ... (interleaved, named by folder)
 //   node --cpu-prof --import tsx test/bench/hot-path.ts --no-raw   (a profile of this SDK's code alone)
 import { randomUUID } from 'node:crypto';
+import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { median, oursNodeEntry, payloadFor } from './common.js';
 
@@ -154,7 +155,9 @@ async function main(): Promise<void> {
   const n = opt('--n', 200_000);
   const rounds = opt('--rounds', 7);
   const abAt = args.indexOf('--ab');
-  const builds: Array<[string, string]> = abAt >= 0 ? [['A', args[abAt + 1]!], ['B', args[abAt + 2]!]] : [['ours', oursNodeEntry().file]];
+  // --ab a.js b.js ...: each build is named by its folder (dist/node/index.js -> node).
+  const builds: Array<[string, string]> =
+    abAt >= 0 ? args.slice(abAt + 1).filter((a) => !a.startsWith('--')).map((f) => [path.basename(path.dirname(f)), f]) : [['ours', oursNodeEntry().file]];
   const clients: Array<[string, Call]> = [];
   const closers: Array<() => Promise<void>> = [];
   for (const [name, file] of builds) {
@@ -186,7 +189,7 @@ async function main(): Promise<void> {
   for (const [name, r] of results) {
     const s = median(r.seq);
     const p = median(r.pipe);
-    console.log(`  ${name.padEnd(5)} sequential ${s.toFixed(0).padStart(6)} (${(s / rawS).toFixed(2)}x raw)   pipelined 64 ${p.toFixed(0).padStart(6)} (${(p / rawP).toFixed(2)}x raw)`);
+    console.log(`  ${name.padEnd(8)} sequential ${s.toFixed(0).padStart(6)} (${(s / rawS).toFixed(2)}x raw)   pipelined 64 ${p.toFixed(0).padStart(6)} (${(p / rawP).toFixed(2)}x raw)`);
   }
   for (const close of closers) await close();
 }
