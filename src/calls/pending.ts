@@ -23,6 +23,7 @@ import { ErrorCode, IIIInvocationError, IIITimeoutError } from '../errors.js';
 import type { InvocationResultFrame } from '../protocol/index.js';
 import { Deadlines } from './deadlines.js';
 import { functionIdOf } from './encode.js';
+import { BODY, Call, EXTRA, pendingPromise, Rejection, SENT, SLOT, type Extra } from './pending-entry.js';
 
 /** Larger delays overflow to ~1 ms in most runtimes' setTimeout; treat them as "no timeout". */
 const MAX_TIMER_MS = 2_147_483_647;
@@ -54,61 +55,6 @@ export interface AddCall {
 export function timeoutError(call: CallState): IIITimeoutError {
   return new IIITimeoutError({ code: ErrorCode.Timeout, message: `invocation timed out after ${call.timeoutMs}ms`, function_id: call.functionId });
 }
-
-/** Written to a socket (see `CallState.sent`). */
-const SENT = 1;
-/** `Call.what` is the frame's body: the call may be re-sent. */
-const BODY = 2;
-/** The call has an entry in the side table (`Extra`). */
-const EXTRA = 4;
-/** `Call.bits` above the flags (`bits >> 3`): the slot of the call's deadline queue, 0 for none. */
-const SLOT = 8;
-
-/**
- * One pending call. It is also what the session's outbox asks while the call waits for a socket
- * (`isLive`, `onSent`): no closure per call.
- */
-class Call {
-  constructor(
-    /** The frame's body (`BODY`), else the function id. */
-    readonly what: string,
-    /** Cleared once the call is settled. */
-    public resolve: ((value: unknown) => void) | undefined,
-    /** Flags, and the slot of its deadline queue times `SLOT` (one small integer, one field). */
-    public bits: number,
-  ) {}
-
-  isLive(): boolean {
-    return this.resolve !== undefined;
-  }
-
-  onSent(): void {
-    this.bits |= SENT;
-  }
-}
-
-/** What only some calls need, kept beside the table. */
-interface Extra {
-  signal?: AbortSignal | undefined;
-  onAbort?: (() => void) | undefined;
-  undelivered?: string | undefined;
-  resends: number;
-  resendTimer?: TimerHandle | undefined;
-}
-
-/** A promise resolved with it rejects with `reason`: the call keeps `resolve` alone. */
-class Rejection {
-  constructor(readonly reason: unknown) {}
-  then(_: unknown, reject: (reason: unknown) => void): void {
-    reject(this.reason);
-  }
-}
-
-/** The Promise executor, shared: it hands `resolve` over through `captured`, and no closure is made per call. */
-let captured: ((value: unknown) => void) | undefined;
-const capture = (resolve: (value: unknown) => void): void => {
-  captured = resolve;
-};
 
 /**
  * Microtask turns an emptied table keeps its timer: enough for a next call made after a few
@@ -158,9 +104,7 @@ export class PendingCalls {
   add(request: AddCall): Promise<unknown> {
     const { id, signal, timeoutMs } = request;
     if (signal?.aborted) return Promise.reject(signal.reason);
-    const promise = new Promise<unknown>(capture);
-    const resolve = captured;
-    captured = undefined;
+    const [promise, resolve] = pendingPromise();
     const body = request.body;
     let bits = body === undefined ? 0 : BODY;
     if (timeoutMs <= MAX_TIMER_MS) {
