@@ -12,8 +12,6 @@
  */
 import type { IIIInvocationError } from '../errors.js';
 import type { IIIConnectionState, StateChange } from '../events.js';
-import type { AddressSupplier, HeartbeatOptions, ReconnectOptions } from '../options.js';
-import type { Platform, TransportFactory } from '../platform.js';
 import { scrub } from '../redact.js';
 import { EngineAddress } from './address.js';
 import { backoffDelay } from './backoff.js';
@@ -24,25 +22,9 @@ import { ReadyWaiters, type ReadyOptions } from './ready.js';
 import { SEND_POLICY, type PhaseKind, type SendAction, type SendKind } from './send-policy.js';
 import { release, type Phase } from './phases.js';
 import { closedWithin, openSocket, type Socket } from './socket.js';
+import type { ConnectionHandlers, ConnectionOptions } from './contract.js';
 
-export interface ConnectionOptions {
-  /** A fixed address, or a function asked before every attempt (address.ts). */
-  url: string | AddressSupplier;
-  headers?: Record<string, string>;
-  platform: Platform;
-  transport: TransportFactory;
-  reconnect: ReconnectOptions;
-  heartbeat: HeartbeatOptions | false;
-  /** From dial to the engine's `workerregistered` (auth included). */
-  handshakeTimeoutMs: number;
-}
-
-export interface ConnectionHandlers {
-  onFrame(data: string | Uint8Array): void;
-  /** A socket that had opened went away: calls written on it can no longer be answered (§3.13). */
-  onSocketLost(error: Error): void;
-  onState(change: StateChange): void;
-}
+export type { ConnectionHandlers, ConnectionOptions };
 
 export class Connection {
   readonly #o: ConnectionOptions;
@@ -228,7 +210,7 @@ export class Connection {
     if (asked instanceof Error) return this.#scheduleRetry(asked);
     // Waiting for its promise is like waiting between attempts (calls queue); `retry` is its deadline.
     asking = { kind: 'waiting', asking: true, retry: asked.deadline };
-    this.#enter(asking, { state: this.#everRegistered || this.#attempt > 0 ? 'reconnecting' : 'connecting' });
+    this.#enter(asking, this.#dialState());
   }
 
   #open(url: string): void {
@@ -265,10 +247,12 @@ export class Connection {
     const deadline = platform.setTimeout(() => {
       if (current()) this.#lost(new Error(`handshake timed out after ${handshakeTimeoutMs}ms`), CLOSE_HANDSHAKE_TIMEOUT);
     }, handshakeTimeoutMs);
-    this.#enter(
-      { kind: 'dialing', socket, deadline },
-      { state: this.#everRegistered || this.#attempt > 0 ? 'reconnecting' : 'connecting' },
-    );
+    this.#enter({ kind: 'dialing', socket, deadline }, this.#dialState());
+  }
+
+  /** A dial is a reconnect once a socket was registered or an attempt failed. */
+  #dialState(): StateChange {
+    return { state: this.#everRegistered || this.#attempt > 0 ? 'reconnecting' : 'connecting' };
   }
 
   /** The current socket is gone (`OUTCOMES.closed`), or abandoned with `closeCode`. */
