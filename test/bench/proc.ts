@@ -2,7 +2,52 @@
 // keep the tail of their output for error reports, and end them by pid only.
 import { fork, type ChildProcess } from 'node:child_process';
 import path from 'node:path';
-import { BENCH_DIR, ROOT, withTimeout, type HostHello, type HostReply, type HostRequest } from './common.js';
+import { pathToFileURL } from 'node:url';
+import { build } from 'esbuild';
+import { BENCH_DIR, CLIENT_KINDS, ROOT, isOurs, oursNodeEntry, withTimeout, type ClientKind, type HostHello, type HostReply, type HostRequest } from './common.js';
+
+/**
+ * The client processes (host.ts, mem-pending.ts) run as plain JavaScript under `node`, the way an
+ * application runs a built SDK: under tsx every module a process loads, `dist/` and `iii-sdk`
+ * included, keeps tsx's transform state on the heap (a process holding this SDK's build had
+ * 23 MiB of heap after gc under tsx, 6.6 MiB under node), which changes the GC work a channel's
+ * 64 KiB buffers cause and so the CPU per MB of every client alike (docs/benchmarks.md,
+ * "Channels"). The bench's own files are bundled once per run with esbuild; packages stay
+ * external and resolve from the repository's node_modules. Only a client that runs this SDK from
+ * its TypeScript sources (no `dist/`) keeps tsx, and so does every client with env
+ * `BENCH_HOSTS_TSX=1` (how the harness ran before: for A/B runs of the harness itself).
+ */
+const CLIENT_HOSTS = new Set(['host.ts', 'mem-pending.ts']);
+const compiled = new Map<string, Promise<string>>();
+
+function compileHost(file: string): Promise<string> {
+  let out = compiled.get(file);
+  if (!out) {
+    const outfile = path.join(ROOT, '.tmp', 'bench-hosts', file.replace(/\.ts$/, '.mjs'));
+    out = build({
+      entryPoints: [path.join(BENCH_DIR, file)],
+      outfile,
+      bundle: true,
+      platform: 'node',
+      format: 'esm',
+      target: 'node20',
+      packages: 'external',
+      logLevel: 'error',
+      // common.ts finds the repository from its own URL: keep that the source file's.
+      define: { 'import.meta.url': JSON.stringify(pathToFileURL(path.join(BENCH_DIR, 'common.ts')).href) },
+    }).then(() => outfile);
+    compiled.set(file, out);
+  }
+  return out;
+}
+
+/** How to start `file` with `args`: the compiled host under plain node when nothing needs tsx. */
+async function launch(file: string, args: string[]): Promise<{ script: string; loader: string[] }> {
+  const kind = args[0] as ClientKind;
+  const needsTsx = process.env.BENCH_HOSTS_TSX === '1' || !CLIENT_HOSTS.has(file) || !CLIENT_KINDS.includes(kind) || (isOurs(kind) && !oursNodeEntry(kind).built);
+  if (needsTsx) return { script: path.join(BENCH_DIR, file), loader: ['--import', 'tsx'] };
+  return { script: await compileHost(file), loader: [] };
+}
 
 const TAIL_BYTES = 16 * 1024;
 
@@ -42,11 +87,12 @@ export class Child {
     });
   }
 
-  /** Forks a TypeScript file of this folder under tsx and waits for its hello message. */
+  /** Forks a file of this folder (see `launch`) and waits for its hello message. */
   static async start(name: string, file: string, args: string[], execArgv: string[] = [], env: Record<string, string> = {}, helloMs = 30_000): Promise<Child> {
-    const proc = fork(path.join(BENCH_DIR, file), args, {
+    const { script, loader } = await launch(file, args);
+    const proc = fork(script, args, {
       cwd: ROOT,
-      execArgv: ['--import', 'tsx', '--expose-gc', ...execArgv],
+      execArgv: [...loader, '--expose-gc', ...execArgv],
       stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
       env: { ...process.env, ...env, III_BENCH_CHILD: '1' },
     });

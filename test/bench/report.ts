@@ -129,8 +129,17 @@ export function computeTargets(r: Report): Target[] {
     for (const dir of ['toCaller', 'toWorker'] as const) {
       const s = r.channel?.[dir];
       if (!s?.[me] || !s.raw) continue;
+      // Issue 16: rate at least 0.9x the floor; client CPU per MB at most 1.2x the floor's and
+      // below iii-sdk with telemetry off.
+      const name = `channel ${dir === 'toCaller' ? 'worker->caller' : 'caller->worker'}`;
       const v = pairedRatio(s[me], s.raw);
-      t.push({ what: `channel ${dir === 'toCaller' ? 'worker->caller' : 'caller->worker'} MB/s, ${who} / raw`, value: v, target: '>= 0.8x', met: Number.isFinite(v) ? v >= 0.8 : null });
+      t.push({ what: `${name} MB/s, ${who} / raw`, value: v, target: '>= 0.9x', met: Number.isFinite(v) ? v >= 0.9 : null });
+      const c = pairedCpuRatio(s[me], s.raw);
+      t.push({ what: `${name} client CPU/MB, ${who} / raw`, value: c, target: '<= 1.20x', met: Number.isFinite(c) ? c <= 1.2 : null });
+      if (s.official) {
+        const o = pairedCpuRatio(s[me], s.official);
+        t.push({ what: `${name} client CPU/MB, ${who} / ${CLIENT_LABEL.official}`, value: o, target: '< 1.00x', met: Number.isFinite(o) ? o < 1 : null });
+      }
     }
   }
   if (r.pending?.ours) {
