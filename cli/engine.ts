@@ -4,6 +4,7 @@
 //   iii reference engine listening on ws://127.0.0.1:PORT
 // and exits 0 on SIGINT / SIGTERM. The config file holds EngineOptions as JSON (docs/testing.md).
 import { readFileSync } from 'node:fs';
+import { readFlags } from './flags.js';
 import { DEFAULT_ENGINE_PORT, startEngine, validateEngineOptions, type EngineOptions } from '../test/engine/index.js';
 
 export const USAGE = `Usage: iii-isomorphic engine [--port N] [--host H] [--config file.json] [--log]
@@ -26,15 +27,7 @@ interface Args {
 
 function parseArgs(argv: string[]): Args {
   const out: Args = {};
-  for (let i = 0; i < argv.length; i++) {
-    const a = argv[i]!;
-    const eq = a.indexOf('=');
-    const [flag, inline] = a.startsWith('--') && eq > 0 ? [a.slice(0, eq), a.slice(eq + 1)] : [a, undefined];
-    const value = (): string => {
-      const v = inline ?? argv[++i];
-      if (v === undefined || v.startsWith('--')) throw new Error(`${flag} needs a value\n\n${USAGE}`);
-      return v;
-    };
+  readFlags(argv, USAGE, (flag, value, a) => {
     if (flag === '--port') {
       const raw = value();
       const n = Number(raw);
@@ -45,7 +38,7 @@ function parseArgs(argv: string[]): Args {
     else if (flag === '--log') out.log = true;
     else if (flag === '--help' || flag === '-h') out.help = true;
     else if (flag !== '--') throw new Error(`unknown option "${a}"\n\n${USAGE}`);
-  }
+  });
   return out;
 }
 

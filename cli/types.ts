@@ -6,6 +6,7 @@
 // stderr. The address is printed with its credentials masked.
 import type { FunctionInfo } from '../src/info.js';
 import { redactUrl } from '../src/redact.js';
+import { readFlags } from './flags.js';
 import { docComment, schemaToType } from './json-schema-ts.js';
 
 export const USAGE = `Usage: iii-isomorphic types [--url URL] [options] > iii-functions.d.ts
@@ -33,15 +34,7 @@ export interface TypesOptions {
 
 export function parseArgs(argv: string[]): TypesOptions {
   const out: TypesOptions = { headers: {}, namespace: 'default', includeInternal: false, timeoutMs: 15_000 };
-  for (let i = 0; i < argv.length; i++) {
-    const a = argv[i]!;
-    const eq = a.indexOf('=');
-    const [flag, inline] = a.startsWith('--') && eq > 0 ? [a.slice(0, eq), a.slice(eq + 1)] : [a, undefined];
-    const value = (): string => {
-      const v = inline ?? argv[++i];
-      if (v === undefined || v.startsWith('--')) throw new Error(`${flag} needs a value\n\n${USAGE}`);
-      return v;
-    };
+  readFlags(argv, USAGE, (flag, value, a) => {
     if (flag === '--url') out.url = value();
     else if (flag === '--prefix') out.prefix = value();
     else if (flag === '--namespace') out.namespace = value();
@@ -57,7 +50,7 @@ export function parseArgs(argv: string[]): TypesOptions {
       out.timeoutMs = Number(raw);
     } else if (flag === '--help' || flag === '-h') out.help = true;
     else throw new Error(`unknown option "${a}"\n\n${USAGE}`);
-  }
+  });
   return out;
 }
 
