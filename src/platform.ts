@@ -44,6 +44,12 @@ export interface Transport {
 export interface TransportOptions {
   /** Upgrade request headers. Only honoured when `Platform.supportsHeaders` is true. */
   headers?: Record<string, string>;
+  /**
+   * The opener will wait for the socket to drain (a channel writer): a runtime that can report
+   * write completions then offers `whenBelow`. Off by default because a completion report is not
+   * free (on Node, one more `process.nextTick` per frame) and nobody waits on a session's frames.
+   */
+  drainWaits?: boolean;
 }
 
 export type TransportFactory = (

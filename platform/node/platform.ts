@@ -40,25 +40,28 @@ export const connectNodeWebSocket: TransportFactory = (url, options, handlers) =
     for (const w of waiters) w.wake();
     handlers.onClose(code, reason.toString());
   });
+  // Where someone waits for the drain, every frame reports its write completion (a channel
+  // writer waits for its abort frame too); elsewhere none does (TransportOptions.drainWaits).
+  const written = options.drainWaits ? onWritten : undefined;
+  const whenBelow = (limit: number): Promise<void> => {
+    // Not "resolve unless OPEN": a socket whose peer went away is CLOSING with bytes it will
+    // never send, and a writer looping on such a wait never yielded to the event loop that
+    // had to deliver the close (issue 10 item 1). Such a wait ends with the close instead.
+    if (closed || ws.bufferedAmount <= limit) return Promise.resolve();
+    return new Promise<void>((resolve) => {
+      const waiter = {
+        limit,
+        wake: (): void => {
+          waiters.delete(waiter);
+          resolve();
+        },
+      };
+      waiters.add(waiter);
+    });
+  };
   const transport: Transport = {
-    // Every frame reports its write completion: a channel writer waits for its abort frame too.
-    send: (data) => ws.send(data, onWritten),
-    whenBelow: (limit) => {
-      // Not "resolve unless OPEN": a socket whose peer went away is CLOSING with bytes it will
-      // never send, and a writer looping on such a wait never yielded to the event loop that
-      // had to deliver the close (issue 10 item 1). Such a wait ends with the close instead.
-      if (closed || ws.bufferedAmount <= limit) return Promise.resolve();
-      return new Promise<void>((resolve) => {
-        const waiter = {
-          limit,
-          wake: (): void => {
-            waiters.delete(waiter);
-            resolve();
-          },
-        };
-        waiters.add(waiter);
-      });
-    },
+    send: (data) => ws.send(data, written),
+    ...(options.drainWaits ? { whenBelow } : {}),
     close: (code, reason) => {
       if (ws.readyState === WebSocket.CONNECTING) {
         // ws throws on close() before the handshake; terminate aborts the request instead.

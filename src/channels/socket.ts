@@ -79,7 +79,7 @@ export function openChannelSocket(
   }, timeoutMs);
   const transport: Transport = platform.connect(
     url,
-    {},
+    { drainWaits: side === 'writer' },
     {
       onOpen: () => {
         if (phase !== 'connecting') return;

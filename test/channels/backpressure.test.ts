@@ -3,7 +3,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createNodePlatform } from '../../platform/node/platform.js';
 import { ChannelAbortedError, ChannelReader, ChannelWriter } from '../../src/channels/index.js';
-import type { Platform } from '../../src/platform.js';
+import type { Platform, Transport } from '../../src/platform.js';
 import { ChannelFactory, channelEngine, type ChannelEngine, WAIT_MS, patternBytes, sha256Hex, within } from './helpers.js';
 
 const MiB = 1024 * 1024;
@@ -144,4 +144,49 @@ describe('channel flow control', () => {
     expect(outcome).toBeInstanceOf(ChannelAbortedError);
     expect((outcome as ChannelAbortedError).reason).toBe('give up');
   }, 20_000);
+
+  // Node reports write completions only where someone waits for the drain: the callback costs a
+  // process.nextTick per frame, which every call of a session would pay for nothing.
+  it('on Node, only a channel writer socket waits on write completions; the reader and session sockets do not', async () => {
+    const asked: Array<boolean | undefined> = [];
+    const recording: Platform = {
+      ...platform,
+      connect: (url, options, handlers) => {
+        asked.push(options.drainWaits);
+        return platform.connect(url, options, handlers);
+      },
+    };
+    const pair = await factory.create();
+    const writer = new ChannelWriter(engine.url, pair.writer, { platform: recording });
+    const reader = new ChannelReader(engine.url, pair.reader, { platform: recording });
+    const bytes = patternBytes(3 * MiB);
+    const read = reader.readAll();
+    const w = writer.writable.getWriter();
+    await w.write(bytes);
+    await w.close();
+    expect(await sha256Hex(await within(read, WAIT_MS, 'read'))).toBe(await sha256Hex(bytes));
+    expect(asked.sort()).toEqual([false, true]);
+
+    // What each socket offers: a plain transport (no drainWaits) has no whenBelow, so nobody can
+    // wait on completions it never reports; a drain-waiting one is woken by them.
+    const opened = (drainWaits: boolean) =>
+      new Promise<Transport>((resolve, reject) => {
+        const t: Transport = platform.connect(engine.url, { drainWaits }, {
+          onOpen: () => resolve(t),
+          onMessage: () => undefined,
+          onClose: (code) => reject(new Error(`closed ${code}`)),
+          onError: () => undefined,
+        });
+      });
+    const plain = await within(opened(false), WAIT_MS, 'plain socket');
+    expect(plain.whenBelow).toBeUndefined();
+    plain.close();
+    const waiting = await within(opened(true), WAIT_MS, 'drain-waiting socket');
+    // Pings the engine answers (§3.10), 2 MiB in all: more than a loopback socket takes at once.
+    const ping = JSON.stringify({ type: 'ping', pad: 'x'.repeat(64 * 1024) });
+    for (let i = 0; i < 32; i++) waiting.send(ping);
+    await within(waiting.whenBelow!(0), WAIT_MS, 'drained below 0 bytes');
+    expect(waiting.bufferedAmount()).toBe(0);
+    waiting.close();
+  });
 });
