@@ -164,6 +164,11 @@ export class IIIInvocationError extends Error {
   }
 }
 
+/** The SDK's own {@link IIIInvocationError}s, from their parts. */
+export function invocationError(code: IIIErrorCode, message: string, functionId?: string, cause?: unknown): IIIInvocationError {
+  return new IIIInvocationError({ code, message, function_id: functionId, cause });
+}
+
 /** Name kept from the official TypeScript SDK for easy migration. */
 export const InvocationError = IIIInvocationError;
 export type InvocationError = IIIInvocationError;
