@@ -30,6 +30,11 @@ export function isAbortSignal(value: unknown): value is AbortSignal {
   return typeof s === 'object' && s !== null && typeof s.aborted === 'boolean' && typeof s.addEventListener === 'function';
 }
 
+/** A promise, or anything `await` would treat as one (a handler's result, an address function's). */
+export function isThenable(value: unknown): value is PromiseLike<unknown> {
+  return value !== null && (typeof value === 'object' || typeof value === 'function') && typeof (value as { then?: unknown }).then === 'function';
+}
+
 /** A callback argument: a TypeError at once, not a failure when it is first called. */
 export function assertFunction(name: string, value: unknown): void {
   if (typeof value !== 'function') throw new TypeError(`${name} must be a function, got ${value === null ? 'null' : typeof value}`);

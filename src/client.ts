@@ -38,7 +38,7 @@ const infos = lazily(() => import('./info.js'));
  */
 export class III<TReader = ChannelReader, TWriter = ChannelWriter> {
   /** Sends `engine::log::*` and mirrors to the console. */
-  readonly logger: Logger;
+  declare readonly logger: Logger;
   readonly #o: ResolvedOptions;
   readonly #platform: Platform;
   readonly #events = new Emitter<IIIEvents>();

@@ -142,9 +142,11 @@ export type InvocationErrorInit = IIIInvocationErrorInit;
  */
 export class IIIInvocationError extends Error {
   override name = 'IIIInvocationError';
-  readonly code: IIIErrorCode;
-  readonly function_id: string | undefined;
-  readonly stacktrace: string | undefined;
+  // `declare`d (here and in the classes below): the constructor sets them, and a plain field
+  // would be emitted as one more definition, as undefined, before it.
+  declare readonly code: IIIErrorCode;
+  declare readonly function_id: string | undefined;
+  declare readonly stacktrace: string | undefined;
 
   constructor(init: IIIInvocationErrorInit) {
     super(`${init.code}: ${init.message}`, init.cause === undefined ? undefined : { cause: init.cause });
@@ -160,6 +162,11 @@ export class IIIInvocationError extends Error {
     if (body.code === ErrorCode.Timeout) return new IIITimeoutError(init);
     return new IIIInvocationError(init);
   }
+}
+
+/** The SDK's own {@link IIIInvocationError}s, from their parts. */
+export function invocationError(code: IIIErrorCode, message: string, functionId?: string, cause?: unknown): IIIInvocationError {
+  return new IIIInvocationError({ code, message, function_id: functionId, cause });
 }
 
 /** Name kept from the official TypeScript SDK for easy migration. */
@@ -179,9 +186,9 @@ export class IIITimeoutError extends IIIInvocationError {
 /** The engine refused a registration (`registrationrejected`, protocol.md §3.12). */
 export class RegistrationRejectedError extends IIIInvocationError {
   override name = 'RegistrationRejectedError';
-  readonly namespace: string;
-  readonly owner_worker_id: string;
-  readonly worker_name: string | undefined;
+  declare readonly namespace: string;
+  declare readonly owner_worker_id: string;
+  declare readonly worker_name: string | undefined;
 
   constructor(init: IIIInvocationErrorInit & { namespace: string; owner_worker_id: string; worker_name?: string }) {
     super(init);
@@ -205,8 +212,8 @@ export type ChannelErrorCode =
  */
 export class ChannelError extends Error {
   override name = 'ChannelError';
-  readonly channel_id: string | undefined;
-  readonly code: ChannelErrorCode;
+  declare readonly channel_id: string | undefined;
+  declare readonly code: ChannelErrorCode;
   constructor(message: string, channelId?: string, cause?: unknown, code: ChannelErrorCode = ErrorCode.ChannelError) {
     super(message, cause === undefined ? undefined : { cause });
     this.channel_id = channelId;
@@ -218,7 +225,7 @@ export class ChannelError extends Error {
 export class ChannelAbortedError extends ChannelError {
   override name = 'ChannelAbortedError';
   /** The writer's reason, as text. */
-  readonly reason: string;
+  declare readonly reason: string;
   constructor(channelId: string, reason: string) {
     super(`Channel ${channelId} was aborted by its writer: ${reason}`, channelId, undefined, ErrorCode.ChannelAborted);
     this.reason = reason;

@@ -6,7 +6,7 @@
  * outcome table (session/outcomes.ts): to the pending calls, to the session, and as events.
  */
 import { assertFunction } from './arguments.js';
-import { ErrorCode, IIIInvocationError, RegistrationRejectedError, toError } from './errors.js';
+import { ErrorCode, invocationError, RegistrationRejectedError, toError, type IIIInvocationError } from './errors.js';
 import type { ConnectionStateListener, Emitter, IIIConnectionState, IIIEvents, StateChange } from './events.js';
 import type { Logger } from './logger.js';
 import type { ResolvedOptions } from './options.js';
@@ -94,12 +94,7 @@ export class Routes {
   /** A socket that had opened is gone (`OUTCOMES.closed`): the calls written on it cannot be answered. */
   onSocketLost(error: Error): void {
     this.#p.calls.end(OUTCOMES.closed.calls, (functionId) =>
-      new IIIInvocationError({
-        code: ErrorCode.ConnectionLost,
-        message: `connection lost before ${functionId} answered: ${error.message}`,
-        function_id: functionId,
-        cause: error,
-      }),
+      invocationError(ErrorCode.ConnectionLost, `connection lost before ${functionId} answered: ${error.message}`, functionId, error),
     );
   }
 
@@ -177,12 +172,12 @@ export class Routes {
 
   #onAuthError(code: string, msg: string): void {
     // The engine sends this frame for AUTH_ERROR only (§3.4); a message names any other code it gives.
-    const error = new IIIInvocationError({ code: ErrorCode.AuthError, message: code === ErrorCode.AuthError ? msg : `${code}: ${msg}` });
+    const error = invocationError(ErrorCode.AuthError, code === ErrorCode.AuthError ? msg : `${code}: ${msg}`);
     this.#diag.error(`the engine refused the credentials: ${msg}`);
     this.#events.emit('auth-error', error);
     const stop = this.#p.options.onAuthError === 'stop';
     this.#settle(stop ? OUTCOMES.authStop : OUTCOMES.authRetry, error, (functionId) =>
-      stop ? error : new IIIInvocationError({ code: ErrorCode.AuthError, message: msg, function_id: functionId }),
+      stop ? error : invocationError(ErrorCode.AuthError, msg, functionId),
     );
   }
 }

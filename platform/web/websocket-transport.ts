@@ -43,8 +43,8 @@ export function resolveWebSocket(config: WebSocketTransportConfig): WebSocketCon
 export function createWebSocketTransport(config: WebSocketTransportConfig): TransportFactory {
   return (url, options, handlers) => {
     const Ctor = resolveWebSocket(config);
-    const headers = options.headers;
-    const ws = config.headers && headers && Object.keys(headers).length > 0 ? new Ctor(url, { headers }) : new Ctor(url);
+    const headers = config.headers ? options.headers : undefined;
+    const ws = headers && Object.keys(headers).length > 0 ? new Ctor(url, { headers }) : new Ctor(url);
     return adaptWebSocket(ws, url, config.runtime, handlers);
   };
 }

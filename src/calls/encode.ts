@@ -3,7 +3,7 @@
  * `invocationresult` that answers an inbound one. Every size or shape check of what a call sends
  * belongs here, where the text is made.
  */
-import { ErrorCode, IIIInvocationError, errorMessage } from '../errors.js';
+import { ErrorCode, errorMessage, invocationError, type IIIInvocationError } from '../errors.js';
 import { encodeFrame, type OutboundInvocationResultFrame, type OutboundInvokeFrame } from '../protocol/index.js';
 import { unsendable, type Size } from './sendable.js';
 
@@ -50,7 +50,7 @@ export function encodeCall(frame: CallBody, maxBytes: number, withId: boolean): 
 }
 
 function refuseCall(frame: CallBody, code: string, message: string, cause?: unknown): IIIInvocationError {
-  return new IIIInvocationError({ code, message: `trigger ${frame.function_id}: ${message}`, function_id: frame.function_id, cause });
+  return invocationError(code, `trigger ${frame.function_id}: ${message}`, frame.function_id, cause);
 }
 
 /** The text of the call whose body `encodeCall` gave; `id` is a UUID (nothing in it needs escaping). */

@@ -4,7 +4,7 @@
  * (session/outcomes.ts: a lost socket ends the calls written on it, a fatal error all of them).
  */
 import { isAbortSignal, isBlankNamespace } from '../arguments.js';
-import { ErrorCode, IIIInvocationError } from '../errors.js';
+import { ErrorCode, invocationError } from '../errors.js';
 import type { Logger } from '../logger.js';
 import type { ResolvedOptions } from '../options.js';
 import type { Platform } from '../platform.js';
@@ -105,11 +105,11 @@ export class Calls {
     const { functionId, timeoutMs } = call;
     if (call.sent) return timeoutError(call);
     if (call.undelivered !== undefined) {
-      return new IIIInvocationError({
-        code: ErrorCode.FunctionNotFound,
-        message: `${functionId} never became available within ${timeoutMs} ms (last answer: ${call.undelivered}). Check its id and namespace, or start its worker`,
-        function_id: functionId,
-      });
+      return invocationError(
+        ErrorCode.FunctionNotFound,
+        `${functionId} never became available within ${timeoutMs} ms (last answer: ${call.undelivered}). Check its id and namespace, or start its worker`,
+        functionId,
+      );
     }
     return this.#ctx.link.unreachable(`${functionId} waited ${timeoutMs} ms to be sent`, functionId);
   }
@@ -206,7 +206,7 @@ export class Calls {
 }
 
 function invalid(request: TriggerRequest | null | undefined, message: string, code: string = ErrorCode.InvalidRequest): Promise<never> {
-  return Promise.reject(new IIIInvocationError({ code, message, function_id: request?.function_id }));
+  return Promise.reject(invocationError(code, message, request?.function_id));
 }
 
 /** A trace field that is set but not a string: what is wrong with it. */

@@ -19,14 +19,19 @@ export const SLOT = 8;
  * (`isLive`, `onSent`): no closure per call.
  */
 export class Call {
-  constructor(
-    /** The frame's body (`BODY`), else the function id. */
-    readonly what: string,
-    /** Cleared once the call is settled. */
-    public resolve: ((value: unknown) => void) | undefined,
-    /** Flags, and the slot of its deadline queue times `SLOT` (one small integer, one field). */
-    public bits: number,
-  ) {}
+  // Declared, set by the constructor: one definition per field (ARCHITECTURE.md "What loads when").
+  /** The frame's body (`BODY`), else the function id. */
+  declare readonly what: string;
+  /** Cleared once the call is settled. */
+  declare resolve: ((value: unknown) => void) | undefined;
+  /** Flags, and the slot of its deadline queue times `SLOT` (one small integer, one field). */
+  declare bits: number;
+
+  constructor(what: string, resolve: ((value: unknown) => void) | undefined, bits: number) {
+    this.what = what;
+    this.resolve = resolve;
+    this.bits = bits;
+  }
 
   isLive(): boolean {
     return this.resolve !== undefined;
@@ -48,7 +53,10 @@ export interface Extra {
 
 /** A promise resolved with it rejects with `reason`: the call keeps `resolve` alone. */
 export class Rejection {
-  constructor(readonly reason: unknown) {}
+  declare readonly reason: unknown;
+  constructor(reason: unknown) {
+    this.reason = reason;
+  }
   then(_: unknown, reject: (reason: unknown) => void): void {
     reject(this.reason);
   }

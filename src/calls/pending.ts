@@ -88,10 +88,6 @@ export class PendingCalls {
     return this.#calls.size;
   }
 
-  has(id: string): boolean {
-    return this.#calls.has(id);
-  }
-
   /** The pending call `id`: what the outbox asks (`isLive`, `onSent`) while it waits for a socket. */
   get(id: string): { isLive(): boolean; onSent(): void } | undefined {
     return this.#calls.get(id);
@@ -194,10 +190,6 @@ export class PendingCalls {
 
   #functionId(call: Call): string {
     return call.bits & BODY ? functionIdOf(call.what) : call.what;
-  }
-
-  markSent(id: string): void {
-    this.#calls.get(id)?.onSent();
   }
 
   /**

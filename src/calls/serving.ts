@@ -2,6 +2,7 @@
  * Engine → worker invocations (§3.3): find the function, validate the payload, turn channel refs
  * into live ends, run the handler (inside the delivered trace context), and answer.
  */
+import { isThenable } from '../arguments.js';
 import { ErrorCode, errorMessage } from '../errors.js';
 import type { Logger } from '../logger.js';
 import type { TracePropagator } from '../options.js';
@@ -155,11 +156,6 @@ export class Serving {
     if (refused) this.#ctx.diag.warn(`${refused}; the caller gets this error instead of the result`);
     this.#ctx.reply(text);
   }
-}
-
-/** A promise, or anything `await` would treat as one. */
-function isThenable(value: unknown): value is PromiseLike<unknown> {
-  return value !== null && (typeof value === 'object' || typeof value === 'function') && typeof (value as { then?: unknown }).then === 'function';
 }
 
 type Issue = { message: string; path?: ReadonlyArray<PropertyKey | { key: PropertyKey }> };

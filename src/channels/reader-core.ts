@@ -24,7 +24,7 @@ function isCleanClose(code: number): boolean {
 
 /** One reader's state: queue, pausing, message sinks, end and errors (see `ChannelReader`). */
 export class ReaderCore {
-  readonly channelId: string;
+  declare readonly channelId: string;
 
   readonly #url: string;
   readonly #options: ChannelOptions;

@@ -48,13 +48,13 @@ import { channelUrl } from './url.js';
  * The constructor stays synchronous and validates the URL at once.
  */
 export class ChannelReader {
-  readonly channelId: string;
+  declare readonly channelId: string;
   /**
    * Binary frames, one chunk per frame. Cancelling it closes the socket. Chunks are typed as
    * backed by an `ArrayBuffer` (never a shared one), so that with the DOM lib
    * `readable.pipeThrough(new TextDecoderStream())` type-checks (TS ≥ 5.7).
    */
-  readonly readable: ReadableStream<Uint8Array<ArrayBuffer>>;
+  declare readonly readable: ReadableStream<Uint8Array<ArrayBuffer>>;
 
   /** Runs `use` on the reader's machinery, importing it the first time (see "Loading"). */
   readonly #core: <T>(use: (core: ReaderCore) => T | PromiseLike<T>) => Promise<T>;

@@ -30,7 +30,7 @@ interface PendingText {
 
 /** One writer's state: socket, pacing, queued messages, end and abort (see `ChannelWriter`). */
 export class WriterCore {
-  readonly channelId: string;
+  declare readonly channelId: string;
 
   readonly #url: string;
   readonly #options: ChannelOptions;

@@ -47,9 +47,9 @@ import type { WriterCore } from './writer-core.js';
  * the stream's queue as they would for the socket.
  */
 export class ChannelWriter {
-  readonly channelId: string;
+  declare readonly channelId: string;
   /** Bytes to send. `close()` ends the channel, `abort()` errors the reader. */
-  readonly writable: WritableStream<Uint8Array>;
+  declare readonly writable: WritableStream<Uint8Array>;
 
   /** Runs `use` on the writer's machinery, importing it the first time (see "Loading"). */
   readonly #core: <T>(use: (core: WriterCore) => T | PromiseLike<T>) => Promise<T>;

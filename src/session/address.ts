@@ -5,14 +5,12 @@
  * holder like the headers: it is shown redacted, and whatever goes wrong is scrubbed of the
  * query values of the latest addresses (redact.ts).
  */
+import { isThenable } from '../arguments.js';
+import { toError } from '../errors.js';
 import { addressProblem } from '../option-checks.js';
 import type { AddressSupplier } from '../options.js';
 import type { Platform, TimerHandle } from '../platform.js';
 import { redactUrl, scrub, secretsOf } from '../redact.js';
-
-function isThenable(value: unknown): value is PromiseLike<unknown> {
-  return value !== null && typeof value === 'object' && typeof (value as PromiseLike<unknown>).then === 'function';
-}
 
 export class EngineAddress {
   readonly #source: string | AddressSupplier;
@@ -86,7 +84,7 @@ export class EngineAddress {
   }
 
   #failed(error: unknown): Error {
-    const cause = scrub(error instanceof Error ? error : new Error(String(error)), this.#secrets);
+    const cause = scrub(toError(error), this.#secrets);
     return new Error(`the address function failed: ${cause.message}`, { cause });
   }
 }

@@ -10,7 +10,7 @@
  * is send-policy.ts; what each close or timeout means is outcomes.ts; what the frames say is
  * the client's (the opening sequence of handshake.ts runs on `workerregistered`, routes.ts).
  */
-import type { IIIInvocationError } from '../errors.js';
+import { toError, type IIIInvocationError } from '../errors.js';
 import type { IIIConnectionState, StateChange } from '../events.js';
 import { scrub } from '../redact.js';
 import { EngineAddress } from './address.js';
@@ -241,7 +241,7 @@ export class Connection {
     } catch (err) {
       // A missing WebSocket or a malformed URL (`OUTCOMES.dialFailed`): retrying will not help,
       // but the backoff and maxRetries bound it, and the error is reported on the state event.
-      this.#scheduleRetry(scrub(err instanceof Error ? err : new Error(String(err)), this.#address.secrets));
+      this.#scheduleRetry(scrub(toError(err), this.#address.secrets));
       return;
     }
     const deadline = platform.setTimeout(() => {

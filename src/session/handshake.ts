@@ -17,7 +17,7 @@
  * refusal of every registration sent before it (divergence 3): `ready()` can then promise that
  * every refusal is known.
  */
-import { IIIInvocationError } from '../errors.js';
+import { invocationError, type IIIInvocationError } from '../errors.js';
 import type { Platform } from '../platform.js';
 import type { InvocationResultFrame, OutboundFrame, WorkerRegisteredFrame } from '../protocol/index.js';
 import { encodeFrame } from '../protocol/index.js';
@@ -106,11 +106,7 @@ export class Handshake {
   answer(frame: InvocationResultFrame): IIIInvocationError | undefined {
     this.#announceId = undefined;
     if (!frame.error) return undefined;
-    return new IIIInvocationError({
-      code: frame.error.code,
-      message: `worker announcement refused: ${frame.error.message}`,
-      function_id: ANNOUNCE_FUNCTION,
-    });
+    return invocationError(frame.error.code, `worker announcement refused: ${frame.error.message}`, ANNOUNCE_FUNCTION);
   }
 
   /**

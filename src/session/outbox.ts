@@ -18,10 +18,6 @@ interface Entry {
 export class Outbox {
   #entries: Entry[] = [];
 
-  push(frame: string, isLive?: () => boolean, onSent?: () => void): void {
-    this.queue(frame, isLive || onSent ? { isLive, onSent } : undefined);
-  }
-
   queue(frame: string, owner?: QueuedFrame): void {
     this.#entries.push({ frame, owner });
     // A long outage with many void calls or log lines: drop the expired ones as we go, so the

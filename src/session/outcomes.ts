@@ -10,7 +10,7 @@
  *   answer can no longer come, §3.13); `none` (queued calls wait for the next connection, their
  *   timeout running, §3.5).
  */
-import { ErrorCode, IIIInvocationError } from '../errors.js';
+import { ErrorCode, invocationError, type IIIInvocationError } from '../errors.js';
 
 export interface Outcome {
   readonly effect: 'fatal' | 'retry' | 'handle' | 'stop';
@@ -81,12 +81,12 @@ export function rejectionOutcome(code: string): Outcome {
 
 /** The rejection of everything asked of a client that was shut down (`OUTCOMES.shutdown`). */
 export function shutdownError(functionId?: string): IIIInvocationError {
-  return new IIIInvocationError({ code: ErrorCode.Shutdown, message: 'the client was shut down', function_id: functionId });
+  return invocationError(ErrorCode.Shutdown, 'the client was shut down', functionId);
 }
 
 /** `OUTCOMES.retriesExhausted`: the client's fatal error. */
 export function gaveUpError(retries: number, last: Error): IIIInvocationError {
-  return new IIIInvocationError({ code: ErrorCode.ConnectionFailed, message: `gave up reconnecting after ${retries} retries: ${last.message}`, cause: last });
+  return invocationError(ErrorCode.ConnectionFailed, `gave up reconnecting after ${retries} retries: ${last.message}`, undefined, last);
 }
 
 /**
@@ -94,10 +94,10 @@ export function gaveUpError(retries: number, last: Error): IIIInvocationError {
  * (shown without its query) accepted this worker; `cause` is the last attempt's failure, if any.
  */
 export function unreachableError(waited: string, url: string, cause: Error | undefined, functionId?: string): IIIInvocationError {
-  return new IIIInvocationError({
-    code: ErrorCode.EngineUnreachable,
-    message: `the engine at ${url} has not accepted this worker: ${cause?.message ?? 'still connecting'} (${waited}). Check the address and that the engine runs`,
-    function_id: functionId,
+  return invocationError(
+    ErrorCode.EngineUnreachable,
+    `the engine at ${url} has not accepted this worker: ${cause?.message ?? 'still connecting'} (${waited}). Check the address and that the engine runs`,
+    functionId,
     cause,
-  });
+  );
 }

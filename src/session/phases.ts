@@ -23,13 +23,11 @@ export type Phase = { kind: PhaseKind } & (
   | { kind: 'closed'; fatal: Error | undefined }
 );
 
-/** The fields a phase may hold. */
-type Held = { socket?: Socket; deadline?: TimerHandle; liveness?: Liveness; retry?: TimerHandle };
+/** The fields a phase may hold (every `Phase` is one). */
+type Held = { kind: PhaseKind; socket?: Socket; deadline?: TimerHandle; liveness?: Liveness; retry?: TimerHandle };
 
-/** Releases what `prev` held and `next` does not: timers, liveness, and the socket (closed with `closeCode`). */
-export function release(platform: Platform, prev: Phase, next: Phase, closeCode: number): void {
-  const old = prev as Held;
-  const kept = next as Held;
+/** Releases what `old` held and `kept` does not: timers, liveness, and the socket (closed with `closeCode`). */
+export function release(platform: Platform, old: Held, kept: Held, closeCode: number): void {
   if (old.deadline !== undefined && old.deadline !== kept.deadline) platform.clearTimeout(old.deadline);
   if (old.retry !== undefined) platform.clearTimeout(old.retry);
   if (old.liveness && old.liveness !== kept.liveness) old.liveness.stop();

@@ -5,6 +5,7 @@
  * `WebSocket` escape hatch of `InitOptions` (a polyfill, a proxy-aware client, a test double).
  * It uses the `on*` properties, the part of the API every such socket has.
  */
+import { toError } from '../errors.js';
 import type { Transport, TransportFactory, TransportHandlers, WebSocketConstructor, WebSocketLike } from '../platform.js';
 import { redactUrl } from '../redact.js';
 
@@ -58,7 +59,7 @@ export function adaptWebSocket(ws: PausableWebSocket, url: string, label: string
     };
     chain.then(done, (error: unknown) => {
       done();
-      handlers.onError(error instanceof Error ? error : new Error(String(error)));
+      handlers.onError(toError(error));
     });
   };
   ws.onmessage = ({ data }) => {
@@ -96,7 +97,7 @@ export function adaptWebSocket(ws: PausableWebSocket, url: string, label: string
         try {
           ws.close();
         } catch (error) {
-          handlers.onError(error instanceof Error ? error : new Error(String(error)));
+          handlers.onError(toError(error));
           finish(1006, 'close failed');
         }
       }

@@ -6,9 +6,9 @@ describe('outbox (queued frames while disconnected)', () => {
     const box = new Outbox();
     const sent: string[] = [];
     const acked: string[] = [];
-    box.push('a', undefined, () => acked.push('a'));
-    box.push('b', () => false);
-    box.push('c', () => true, () => acked.push('c'));
+    box.queue('a', { onSent: () => acked.push('a') });
+    box.queue('b', { isLive: () => false });
+    box.queue('c', { isLive: () => true, onSent: () => acked.push('c') });
     box.drain((f) => (sent.push(f), true));
     expect(sent).toEqual(['a', 'c']);
     expect(acked).toEqual(['a', 'c']);
@@ -17,7 +17,7 @@ describe('outbox (queued frames while disconnected)', () => {
 
   it('keeps the rest, in order, when the socket goes away mid-drain', () => {
     const box = new Outbox();
-    for (const f of ['1', '2', '3']) box.push(f);
+    for (const f of ['1', '2', '3']) box.queue(f);
     const sent: string[] = [];
     box.drain((f) => (f === '2' ? false : (sent.push(f), true)));
     expect(sent).toEqual(['1']);
@@ -28,9 +28,9 @@ describe('outbox (queued frames while disconnected)', () => {
   it('stays bounded during a long outage by pruning expired entries', () => {
     const box = new Outbox();
     let alive = true;
-    for (let i = 0; i < 1000; i++) box.push(`old${i}`, () => alive);
+    for (let i = 0; i < 1000; i++) box.queue(`old${i}`, { isLive: () => alive });
     alive = false;
-    for (let i = 0; i < 100; i++) box.push(`new${i}`, () => true);
+    for (let i = 0; i < 100; i++) box.queue(`new${i}`, { isLive: () => true });
     expect(box.size).toBeLessThan(200);
   });
 });
