@@ -33,7 +33,8 @@ export interface Transport {
    * Resolves once at most `limit` bytes are left unsent, or the socket has closed, woken by the
    * runtime's own write completions instead of a polling timer; never earlier (a socket that is
    * closing keeps its unsent bytes until it has closed). Optional: only where the runtime reports
-   * write completions (Node's `ws` send callback).
+   * write completions (Node's `ws` send callback), and only on a socket opened with
+   * `TransportOptions.drainWaits`.
    */
   whenBelow?(limit: number): Promise<void>;
   /** Stop delivering inbound messages (receive backpressure), where the runtime allows it. */
