@@ -159,7 +159,6 @@ export class ReaderCore {
 
   #onFrame(data: string | Uint8Array): void {
     if (this.#phase !== 'open') return;
-    this.#marks = nextMarkState(this.#marks, typeof data !== 'string' && data.byteLength === 0);
     if (typeof data === 'string') {
       const abortReason = decodeAbortFrame(data);
       if (abortReason !== undefined) {
@@ -173,6 +172,9 @@ export class ReaderCore {
       this.#queue.push(data, this.#transport);
       return;
     }
+    // Only binary frames count towards the marks: a writer's messages may precede its start
+    // marks (marks.ts).
+    this.#marks = nextMarkState(this.#marks, data.byteLength === 0);
     if (data.byteLength === 0) return;
     this.#queue.push(data, this.#transport);
     this.#wakeUp();

@@ -48,6 +48,8 @@ export class WriterCore {
   #texts: PendingText[] = [];
   readonly #pace: SendPace;
   #aborting: Promise<void> | undefined;
+  /** The start marks have been sent (`#mark`). */
+  #marked = false;
 
   /**
    * `url` is the write-side channel URL and `highWaterMark` the stream's, both settled by the
@@ -88,9 +90,8 @@ export class WriterCore {
       this.#transport = openChannelSocket(this.#url, this.channelId, 'writer', this.#options, {
         open: () => {
           if (this.#phase === 'connecting') this.#phase = 'open';
-          // The start marks go first, before any frame (marks.ts).
-          this.#transport?.send(MARK);
-          this.#transport?.send(MARK);
+          // Messages sent before the first chunk go first; the start marks wait for the first
+          // binary frame (`#mark`, marks.ts).
           this.#sendTexts();
           resolve();
         },
@@ -121,7 +122,8 @@ export class WriterCore {
     const why =
       code === 1006
         ? `the engine dropped the writer socket (code 1006): the channel's reader went away or cancelled, ` +
-          `or the engine stopped (protocol.md §4.4)`
+          `another writer already holds this channel (the engine closes and drops a second writer at once, ` +
+          `so the drop can arrive before its Close), or the engine stopped (protocol.md §4.4, §8 item 34)`
         : `the engine closed the writer socket (code ${code}${reason ? `, "${reason}"` : ''}): another writer ` +
           `already holds this channel, or the channel has already finished (protocol.md §8 items 34, 36)`;
     this.#fail(this.#error(`Channel ${this.channelId} can no longer be written: ${why}.`, ErrorCode.ChannelClosed));
@@ -187,10 +189,23 @@ export class WriterCore {
     }
   }
 
+  /**
+   * The two start marks, once, right before the first binary frame: after the messages sent
+   * before it, because the engine's HTTP response takes its status and headers from the messages
+   * that precede the first binary frame, an empty one included (protocol.md §8 item 47).
+   */
+  #mark(transport: Transport): void {
+    if (this.#marked) return;
+    this.#marked = true;
+    transport.send(MARK);
+    transport.send(MARK);
+  }
+
   /** Hands the frames of `bytes` from offset `at` to the socket while it has room. */
   #send(bytes: Uint8Array, at: number): Promise<void> | undefined {
     const transport = this.#transport as Transport;
     const size = bytes.byteLength;
+    if (at < size) this.#mark(transport);
     while (at < size) {
       const end = Math.min(at + MAX_FRAME_BYTES, size);
       if (!this.#pace.hasRoom(transport, end - at)) return this.#waitAndSend(bytes, at, end - at);
@@ -239,7 +254,12 @@ export class WriterCore {
     // Messages whose chunk count drifted (a refused write) go now, before the end mark.
     for (const pending of this.#texts) pending.after = 0;
     this.#sendTexts();
-    this.#transport?.send(MARK);
+    const transport = this.#transport;
+    if (transport) {
+      // A stream without data is marked too: start marks, then the end mark.
+      this.#mark(transport);
+      transport.send(MARK);
+    }
     await this.#closeSocket(1000, 'stream_complete');
     this.#phase = 'closed';
   }

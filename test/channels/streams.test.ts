@@ -403,6 +403,45 @@ describe('channels over the engine', () => {
     expect(await within(foreign([new Uint8Array(0), new Uint8Array(0), enc.encode('x'), new Uint8Array(0)]), WAIT_MS, 'marked')).toEqual(enc.encode('x'));
   });
 
+  it('messages sent before the first chunk go out before every binary frame, start marks included (the engine\'s HTTP response takes its status from them, protocol.md §8 item 47)', async () => {
+    const pair = await factory.create();
+    const sent: string[] = [];
+    const recording = { ...platform, connect: ((url, o, h) => {
+      const t = platform.connect(url, o, h);
+      return { ...t, send: (d: string | Uint8Array) => (sent.push(typeof d === 'string' ? 'text' : `bytes ${d.byteLength}`), t.send(d)) };
+    }) as typeof platform.connect };
+    const writer = new ChannelWriter(engine.url, pair.writer, { platform: recording });
+    const reader = new ChannelReader(engine.url, pair.reader, { platform });
+    const texts: string[] = [];
+    reader.onMessage((t) => texts.push(t));
+    const all = reader.readAll();
+    void writer.sendMessage(JSON.stringify({ type: 'set_status', status_code: 202 }));
+    void writer.sendMessage(JSON.stringify({ type: 'set_headers', headers: { 'content-type': 'text/plain' } }));
+    const w = writer.writable.getWriter();
+    await w.write(enc.encode('body'));
+    await within(w.close(), WAIT_MS, 'close');
+    expect(sent).toEqual(['text', 'text', 'bytes 0', 'bytes 0', 'bytes 4', 'bytes 0']);
+    expect(await within(all, WAIT_MS, 'readAll')).toEqual(enc.encode('body'));
+    expect(texts.map((t) => JSON.parse(t).type)).toEqual(['set_status', 'set_headers']);
+  });
+
+  it('end marks after leading messages: the stream is still marked, so a missing end mark is a truncation', async () => {
+    const foreign = async (frames: Array<string | Uint8Array>) => {
+      const pair = await factory.create();
+      const url = `${engine.url}/ws/channels/${pair.writer.channel_id}?key=${pair.writer.access_key}&dir=write`;
+      const ws = new WebSocket(url);
+      await new Promise((resolve, reject) => ws.once('open', resolve).once('error', reject));
+      for (const f of frames) ws.send(f);
+      ws.close(1000);
+      return new ChannelReader(engine.url, pair.reader, { platform }).readAll();
+    };
+    const mark = new Uint8Array(0);
+    const cut = await foreign(['{"type":"set_status","status_code":202}', mark, mark, enc.encode('x')]).catch((e: unknown) => e);
+    expect(cut).toBeInstanceOf(ChannelError);
+    expect((cut as ChannelError).code).toBe(ErrorCode.ChannelTruncated);
+    expect(await within(foreign(['{"type":"set_status","status_code":202}', mark, mark, enc.encode('x'), mark]), WAIT_MS, 'complete')).toEqual(enc.encode('x'));
+  });
+
   it('an empty stream from this SDK\'s writer (close() with nothing written) is complete, not truncated', async () => {
     const { reader, writer } = open(await factory.create());
     const all = reader.readAll();
