@@ -12,7 +12,9 @@
  *   mark, for a stream without data), after any message sent before that first chunk. Not at
  *   the socket's open: the engine's HTTP response takes its status and headers from the
  *   messages that precede the first binary frame, an empty one included (protocol.md §8 item
- *   47), so a leading mark would commit a `200` before the handler's `set_status` arrived;
+ *   47), so a leading mark would commit a `200` before the handler's `set_status` arrived.
+ *   The price: a writer that dies having sent only messages, no chunk, left no mark, and its
+ *   reader sees a clean end;
  * - one mark after its last frame, just before its Close 1000 `stream_complete`.
  *
  * Only binary frames count: text frames are messages, wherever they stand. A `ChannelReader`
