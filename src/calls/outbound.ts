@@ -103,14 +103,17 @@ export class Calls {
   /** How a call whose deadline passed is rejected: it depends on how far it got. */
   #timedOut(call: CallState): Error {
     const { functionId, timeoutMs } = call;
-    if (call.sent) return timeoutError(call);
+    // The engine's last answer said "not delivered": that stands until another answer comes, so
+    // a re-send still unanswered at the deadline does not make it a timeout (docs/reliability.md).
     if (call.undelivered !== undefined) {
+      const unanswered = call.sent ? '; the last re-send was still unanswered' : '';
       return invocationError(
         ErrorCode.FunctionNotFound,
-        `${functionId} never became available within ${timeoutMs} ms (last answer: ${call.undelivered}). Check its id and namespace, or start its worker`,
+        `${functionId} never became available within ${timeoutMs} ms (last answer: ${call.undelivered}${unanswered}). Check its id and namespace, or start its worker`,
         functionId,
       );
     }
+    if (call.sent) return timeoutError(call);
     return this.#ctx.link.unreachable(`${functionId} waited ${timeoutMs} ms to be sent`, functionId);
   }
 

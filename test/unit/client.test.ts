@@ -663,6 +663,20 @@ describe('client: calls the engine answers as not delivered (retryUndelivered)',
     await client.shutdown();
   });
 
+  it('a re-send still unanswered at the deadline: function_not_found as documented, not TIMEOUT (no answer said it was delivered)', async () => {
+    const { client, last, clock } = setup();
+    connect(last());
+    const p = client.trigger({ function_id: 'f', timeoutMs: 1000 }).catch((e: unknown) => e);
+    notFound(last(), invokes(last(), 'f')[0]!);
+    clock.advance(50);
+    expect(invokes(last(), 'f')).toHaveLength(2); // the re-send, never answered
+    clock.advance(950);
+    const err = (await p) as Error & { code?: string };
+    expect(err.code).toBe('function_not_found');
+    expect(err.message).toMatch(/never became available within 1000 ms \(last answer: function_not_found: Function f not found; the last re-send was still unanswered\)/);
+    await client.shutdown();
+  });
+
   it('a re-sent call waits in the queue while disconnected, and is not CONNECTION_LOST: it never ran', async () => {
     const { client, last, clock } = setup({ reconnect: { initialDelayMs: 10, jitter: 0 } });
     connect(last());
