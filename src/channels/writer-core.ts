@@ -3,7 +3,8 @@
  * abort (a chunk of its own: a page that never writes a channel never downloads it,
  * src/lazy.ts). The public class owns the `WritableStream` and counts its chunks; this class is its sink:
  * the socket, frames, queued messages, end marks (marks.ts), end and abort; flow control is
- * writer-pace.ts. Behaviour is described on `ChannelWriter`.
+ * writer-pace.ts, the messages waiting for their chunk writer-messages.ts. Behaviour is described
+ * on `ChannelWriter`.
  *
  * The stream calls the sink's `write()` one chunk at a time. While the socket has room, a chunk's
  * frames are handed to it at once and `write()` returns nothing (no promise, no timer); only a
@@ -16,17 +17,10 @@ import { MAX_FRAME_BYTES, toBytes } from './frames.js';
 import { MARK } from './marks.js';
 import { DEFAULT_CLOSE_TIMEOUT_MS, type ChannelOptions } from './options.js';
 import { openChannelSocket } from './socket.js';
+import { WaitingMessages } from './writer-messages.js';
 import { SendPace } from './writer-pace.js';
 
 type WriterPhase = 'idle' | 'connecting' | 'open' | 'closing' | 'closed' | 'aborted' | 'failed';
-
-interface PendingText {
-  /** Sent right after the stream's chunk number `after` has been sent. */
-  after: number;
-  text: string;
-  resolve(): void;
-  reject(error: unknown): void;
-}
 
 /** One writer's state: socket, pacing, queued messages, end and abort (see `ChannelWriter`). */
 export class WriterCore {
@@ -45,7 +39,7 @@ export class WriterCore {
   /** Chunks fully handed to the socket by the sink. */
   #written = 0;
   /** Messages waiting for their chunk (or for the socket), in call order. */
-  #texts: PendingText[] = [];
+  readonly #texts = new WaitingMessages();
   readonly #pace: SendPace;
   #aborting: Promise<void> | undefined;
   /** The start marks have been sent (`#mark`). */
@@ -74,11 +68,10 @@ export class WriterCore {
   sendMessage(text: string, after: number): Promise<void> {
     const refusal = this.#refusal('send a message');
     if (refusal) return Promise.reject(refusal);
-    return new Promise<void>((resolve, reject) => {
-      this.#texts.push({ after, text, resolve, reject });
-      if (this.#phase === 'open') this.#sendTexts();
-      else this.#connect().catch(() => undefined);
-    });
+    const sent = this.#texts.add(text, after);
+    if (this.#phase === 'open') this.#sendTexts();
+    else this.#connect().catch(() => undefined);
+    return sent;
   }
 
   // ---- connection -------------------------------------------------------------------------
@@ -133,7 +126,7 @@ export class WriterCore {
     if (this.#phase === 'failed' || this.#phase === 'closed' || this.#phase === 'aborted') return;
     this.#phase = 'failed';
     this.#failure = error;
-    for (const pending of this.#texts.splice(0)) pending.reject(error);
+    this.#texts.rejectAll(error);
     try {
       this.#controller.error(error);
     } catch {
@@ -169,11 +162,7 @@ export class WriterCore {
 
   /** Sends the messages whose chunks have gone out, in order (the socket is open). */
   #sendTexts(): void {
-    while (this.#texts.length > 0 && (this.#texts[0] as PendingText).after <= this.#written && this.#phase === 'open') {
-      const pending = this.#texts.shift() as PendingText;
-      this.#transport?.send(pending.text);
-      pending.resolve();
-    }
+    if (this.#phase === 'open') this.#texts.flush(this.#written, (text) => this.#transport?.send(text));
   }
 
   /** The sink's `write()`: nothing when the chunk went out at once, else a promise. */
@@ -214,7 +203,7 @@ export class WriterCore {
       at = end;
     }
     this.#written++;
-    if (this.#texts.length > 0) this.#sendTexts();
+    if (this.#texts.size > 0) this.#sendTexts();
     return undefined;
   }
 
@@ -252,7 +241,7 @@ export class WriterCore {
     const refusal = this.#refusal('close');
     if (refusal) throw refusal;
     // Messages whose chunk count drifted (a refused write) go now, before the end mark.
-    for (const pending of this.#texts) pending.after = 0;
+    this.#texts.releaseAll();
     this.#sendTexts();
     const transport = this.#transport;
     if (transport) {
@@ -298,7 +287,7 @@ export class WriterCore {
     if (this.#aborting) return this.#aborting;
     if (this.#phase === 'closed' || this.#phase === 'closing' || this.#phase === 'failed') return Promise.resolve();
     const error = this.#error(`Channel ${this.channelId} was aborted: ${describeReason(reason)}`, ErrorCode.ChannelAborted, reason);
-    for (const pending of this.#texts.splice(0)) pending.reject(error);
+    this.#texts.rejectAll(error);
     this.#aborting = (async () => {
       // Connect even if nothing was written: otherwise the reader waits until the engine sweeps
       // the channel (§4.5) and then sees a clean, empty end.

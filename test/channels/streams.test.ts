@@ -381,18 +381,20 @@ describe('channels over the engine', () => {
     }
   });
 
+  /** What a reader of this SDK makes of a raw writer's `frames`, sent one by one, then its Close. */
+  const foreign = async (frames: Array<string | Uint8Array>) => {
+    const pair = await factory.create();
+    const url = `${engine.url}/ws/channels/${pair.writer.channel_id}?key=${pair.writer.access_key}&dir=write`;
+    const ws = new WebSocket(url);
+    await new Promise((resolve, reject) => ws.once('open', resolve).once('error', reject));
+    for (const f of frames) ws.send(f);
+    ws.close(1000);
+    return new ChannelReader(engine.url, pair.reader, { platform }).readAll();
+  };
+
   it('end marks: a writer of another SDK that sends an empty frame (Python write(b\'\')) still ends cleanly', async () => {
-    // A foreign writer, frame by frame: `frames` then its Close. One leading empty frame is not
-    // the two start marks (marks.ts), so the stream is unmarked and its clean end stays clean.
-    const foreign = async (frames: Array<string | Uint8Array>) => {
-      const pair = await factory.create();
-      const url = `${engine.url}/ws/channels/${pair.writer.channel_id}?key=${pair.writer.access_key}&dir=write`;
-      const ws = new WebSocket(url);
-      await new Promise((resolve, reject) => ws.once('open', resolve).once('error', reject));
-      for (const f of frames) ws.send(f);
-      ws.close(1000);
-      return new ChannelReader(engine.url, pair.reader, { platform }).readAll();
-    };
+    // One leading empty frame is not the two start marks (marks.ts), so the stream is unmarked and
+    // its clean end stays clean.
     expect(await within(foreign([new Uint8Array(0), enc.encode('data')]), WAIT_MS, 'one empty frame, data')).toEqual(enc.encode('data'));
     expect((await within(foreign([new Uint8Array(0)]), WAIT_MS, 'one empty frame only')).byteLength).toBe(0);
     expect(await within(foreign([enc.encode('a'), new Uint8Array(0), enc.encode('b')]), WAIT_MS, 'empty frame mid-stream')).toEqual(enc.encode('ab'));
@@ -426,15 +428,6 @@ describe('channels over the engine', () => {
   });
 
   it('end marks after leading messages: the stream is still marked, so a missing end mark is a truncation', async () => {
-    const foreign = async (frames: Array<string | Uint8Array>) => {
-      const pair = await factory.create();
-      const url = `${engine.url}/ws/channels/${pair.writer.channel_id}?key=${pair.writer.access_key}&dir=write`;
-      const ws = new WebSocket(url);
-      await new Promise((resolve, reject) => ws.once('open', resolve).once('error', reject));
-      for (const f of frames) ws.send(f);
-      ws.close(1000);
-      return new ChannelReader(engine.url, pair.reader, { platform }).readAll();
-    };
     const mark = new Uint8Array(0);
     const cut = await foreign(['{"type":"set_status","status_code":202}', mark, mark, enc.encode('x')]).catch((e: unknown) => e);
     expect(cut).toBeInstanceOf(ChannelError);
