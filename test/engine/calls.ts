@@ -1,7 +1,8 @@
 // How the engine runs a resolved function (protocol.md §3.3, §3.5, §3.13, §8 items 16, 24–26):
 // builtins in-process, worker functions by an engine → worker `invokefunction` awaited without
 // timeout, HTTP-invoked functions not at all (the reference engine has no HTTP functions worker).
-import { encodeFrame, type WorkerConnection } from './connection.js';
+import type { WorkerConnection } from './connection.js';
+import { encodeFrame } from './outbound.js';
 import type { Outcome } from './frames.js';
 import type { CallContext, FunctionEntry } from './functions.js';
 import type { CallOptions, EngineCore } from './services.js';

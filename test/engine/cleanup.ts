@@ -1,5 +1,6 @@
 // Connection teardown, exactly once per connection (protocol.md §3.13, §8 items 25, 31, 40).
-import { Sends, type WorkerConnection } from './connection.js';
+import type { WorkerConnection } from './connection.js';
+import { Sends } from './sends.js';
 import type { EngineCore } from './services.js';
 
 export function cleanup(core: EngineCore, conn: WorkerConnection): void {

@@ -13,7 +13,7 @@ import type { WebSocket, RawData } from 'ws';
 import { decodeFrame, isTelemetryFrame } from './decode.js';
 import type { InboundFrame, RegistrationFrame } from './frames.js';
 import type { ListenerPolicy, Session } from './rbac.js';
-import { WriterQueue, type SendOwner, type Sent } from './outbound.js';
+import { encodeFrame, WriterQueue, type SendOwner, type Sent } from './outbound.js';
 import { newUuid } from './uuid.js';
 import { answerPings, trackClose } from './sockets.js';
 
@@ -42,28 +42,6 @@ const INBOX_BYTES = 1024 * 1024;
  */
 export const MAX_WAITING_SENDS = 64;
 export const MAX_WAITING_BYTES = 8 * 1024 * 1024;
-
-/** JSON text of an outbound frame; `undefined` when it cannot be serialised (never throws). */
-export function encodeFrame(frame: object): string | undefined {
-  try {
-    return JSON.stringify(frame);
-  } catch {
-    return undefined;
-  }
-}
-
-/** Sends made on behalf of one owner; `queued()` resolves once each is queued (or refused). */
-export class Sends {
-  private waits: Array<Promise<boolean>> | undefined;
-  constructor(private readonly owner: SendOwner | undefined) {}
-  readonly to = (conn: WorkerConnection, frame: object): void => {
-    const sent = conn.send(frame, this.owner);
-    if (typeof sent !== 'boolean') (this.waits ??= []).push(sent);
-  };
-  queued(): Promise<unknown> | undefined {
-    return this.waits && Promise.all(this.waits);
-  }
-}
 
 function sizeOf(data: RawData): number {
   return Array.isArray(data) ? data.reduce((n, b) => n + b.length, 0) : data.byteLength;

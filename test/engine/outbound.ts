@@ -8,7 +8,8 @@
 // callback). A sender that finds no room gets a promise and waits, in FIFO order; whoever
 // produced the frame (its owner, a connection's read loop or a task it spawned) is told, so
 // that connection can stop reading (connection.ts): that is how "the sender waits" becomes TCP
-// backpressure on the client that caused the traffic, with bounded memory in between.
+// backpressure on the client that caused the traffic, with bounded memory in between. Also the
+// text of an outbound frame (`encodeFrame`).
 import type { WebSocket } from 'ws';
 
 /** §2.4 item 5: frames a connection's writer queue holds. */
@@ -172,5 +173,14 @@ export class WriterQueue {
       this.write(head.text);
       head.settle(true);
     }
+  }
+}
+
+/** JSON text of an outbound frame; `undefined` when it cannot be serialised (never throws). */
+export function encodeFrame(frame: object): string | undefined {
+  try {
+    return JSON.stringify(frame);
+  } catch {
+    return undefined;
   }
 }

@@ -2,7 +2,8 @@
 // `registertriggertype`, `registertrigger`, `unregistertrigger` (after the namespace is fixed)
 // and the provider's `triggerregistrationresult`. Frames to providers are sent on behalf of the
 // connection whose frame caused them, and its read loop waits until they are queued (§8 item 22).
-import { Sends, type WorkerConnection } from './connection.js';
+import type { WorkerConnection } from './connection.js';
+import { Sends } from './sends.js';
 import type { ErrorBody, FrameOf } from './frames.js';
 import { prefixed } from './function-registration.js';
 import { callHook, override } from './hooks.js';

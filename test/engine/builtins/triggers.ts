@@ -1,7 +1,7 @@
 // Trigger introspection and function-path bindings (protocol.md §3.7, §5):
 // `engine::triggers::list|info`, `engine::registered-triggers::list|info`,
 // `engine::register_trigger`, `engine::unregister_trigger`.
-import { Sends } from '../connection.js';
+import { Sends } from '../sends.js';
 import type { Outcome } from '../frames.js';
 import { DEFAULT_NS } from '../namespaces.js';
 import type { BuiltinServices } from '../services.js';
