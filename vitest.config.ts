@@ -25,10 +25,9 @@ export default defineConfig({
     hookTimeout: 20000,
     pool: 'forks',
     fileParallelism: !external,
-    // The fuzz test holds the reference engine's process under 200 MiB of RSS during a storm of
-    // hostile frames. Beside other test files on two cores its peak ranged 165–201 MiB, alone
-    // 168–193 MiB: it runs after every other file, on its own (groupOrder), so the bound judges
-    // the engine rather than the machine's load.
+    // The fuzz test bounds the reference engine's RSS during a storm of hostile frames: it runs
+    // after every other file, on its own (groupOrder), so the figure it prints and the bound it
+    // holds judge the engine rather than the load of other test files.
     projects: [
       // Of test/runtimes only node.test.ts is a vitest file (it needs `npm run build`); the other
       // runtimes have their own runners (run-chromium.mjs, run-deno.mjs, run-bun.mjs, run-workerd.mjs).
